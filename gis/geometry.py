@@ -1,0 +1,92 @@
+"""Parcel geometry: GeoJSON in, validated planar (Multi)Polygons out.
+
+Areas are planar areas in the CRS the geometry is in; call them on geometry in the
+storage CRS (EPSG:4545 by default), never on longitudes and latitudes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from gis.crs import WGS84, transform
+from gis.errors import InvalidGeometry
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def from_geojson(obj: Any, *, what: str = "geometry") -> BaseGeometry:
+    """Parse a GeoJSON geometry object (a dict) into shapely, accepting only Polygon and
+    MultiPolygon. A Feature is unwrapped to its geometry.
+
+    Raises :class:`InvalidGeometry` naming *what* when it is not polygonal GeoJSON.
+    """
+    if isinstance(obj, dict) and obj.get("type") == "Feature":
+        obj = obj.get("geometry")
+    if not isinstance(obj, dict) or "type" not in obj:
+        raise InvalidGeometry(f"{what} is not a GeoJSON geometry object")
+    if obj["type"] not in POLYGONAL:
+        raise InvalidGeometry(f"{what} must be a Polygon or MultiPolygon, not {obj['type']}")
+    try:
+        geom = shape(obj)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise InvalidGeometry(f"{what} has malformed coordinates: {exc}") from None
+    if geom.is_empty:
+        raise InvalidGeometry(f"{what} is empty")
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise InvalidGeometry(f"{what} has coordinates that are not finite numbers")
+    return geom
+
+
+def validity_reason(geom: BaseGeometry) -> str | None:
+    """``None`` when *geom* is valid, else the reason (GEOS ``IsValidReason``)."""
+    if shapely.is_valid(geom):
+        return None
+    return shapely.is_valid_reason(geom)
+
+
+def ensure_valid(geom: BaseGeometry, *, what: str = "geometry") -> BaseGeometry:
+    """Return *geom* when valid; raise :class:`InvalidGeometry` with the reason otherwise.
+
+    Never repairs: a repaired parcel would silently have another area.
+    """
+    reason = validity_reason(geom)
+    if reason is not None:
+        raise InvalidGeometry(f"{what} is not valid: {reason}")
+    return geom
+
+
+def as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
+    """A Polygon as a one-part MultiPolygon; a MultiPolygon unchanged."""
+    if isinstance(geom, MultiPolygon):
+        return geom
+    if isinstance(geom, Polygon):
+        return MultiPolygon([geom])
+    raise InvalidGeometry(f"expected a Polygon or MultiPolygon, got {geom.geom_type}")
+
+
+def parcel_geometry(obj: Any, *, src_epsg: int, storage_epsg: int, what: str = "geometry"):
+    """GeoJSON (in *src_epsg*) to a valid MultiPolygon in *storage_epsg*.
+
+    Validity is checked after the transform as well, because a ring that is valid in
+    degrees can fold over itself once projected when its vertices are nearly collinear.
+    """
+    geom = ensure_valid(from_geojson(obj, what=what), what=what)
+    projected = transform(geom, src_epsg, storage_epsg)
+    return as_multipolygon(ensure_valid(projected, what=what))
+
+
+def area_m2(geom: BaseGeometry) -> float:
+    """Planar area of *geom* in its own CRS units squared (m² for EPSG:4545)."""
+    return float(shapely.area(geom))
+
+
+def to_geojson_wgs84(geom: BaseGeometry, src_epsg: int, *, precision: int = 7) -> dict:
+    """*geom* in *src_epsg* as an RFC 7946 GeoJSON geometry dict (EPSG:4326)."""
+    out = transform(geom, src_epsg, WGS84)
+    out = shapely.set_precision(out, 10**-precision) if precision else out
+    return shapely.geometry.mapping(out)

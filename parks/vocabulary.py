@@ -1,0 +1,94 @@
+"""The product's words, as closed sets where the domain fixes them.
+
+Parks and land-use classes are *data* (tables loaded from files); only the sets that the
+rules themselves depend on live here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ParcelStatus(StrEnum):
+    """Where a parcel stands in the land-supply cycle."""
+
+    RESERVE = "reserve"  # 储备: held by the land bank
+    READY = "ready"  # 待供应: serviced, can be supplied now
+    SUPPLIED = "supplied"  # 已供应: granted, allocated or leased to a holder
+    UNDER_CONSTRUCTION = "under_construction"  # 在建
+    OPERATING = "operating"  # 投产
+    IDLE = "idle"  # 闲置
+
+
+STATUS_NAMES_ZH: dict[str, str] = {
+    ParcelStatus.RESERVE: "储备",
+    ParcelStatus.READY: "待供应",
+    ParcelStatus.SUPPLIED: "已供应",
+    ParcelStatus.UNDER_CONSTRUCTION: "在建",
+    ParcelStatus.OPERATING: "投产",
+    ParcelStatus.IDLE: "闲置",
+}
+
+#: Statuses whose land the city can still hand to a new project.
+AVAILABLE_STATUSES: frozenset[str] = frozenset({ParcelStatus.RESERVE, ParcelStatus.READY})
+
+
+class SupplyMode(StrEnum):
+    """How land is supplied to a holder."""
+
+    GRANT = "grant"  # 出让
+    ALLOCATE = "allocate"  # 划拨
+    LEASE = "lease"  # 租赁
+
+
+SUPPLY_MODE_NAMES_ZH: dict[str, str] = {
+    SupplyMode.GRANT: "出让",
+    SupplyMode.ALLOCATE: "划拨",
+    SupplyMode.LEASE: "租赁",
+}
+
+
+class ProjectStatus(StrEnum):
+    """The stage a key project (重点项目) is at."""
+
+    PLANNED = "planned"  # 谋划
+    SIGNED = "signed"  # 签约
+    UNDER_CONSTRUCTION = "under_construction"  # 在建
+    OPERATING = "operating"  # 投产
+    SUSPENDED = "suspended"  # 停缓建
+
+
+PROJECT_STATUS_NAMES_ZH: dict[str, str] = {
+    ProjectStatus.PLANNED: "谋划",
+    ProjectStatus.SIGNED: "签约",
+    ProjectStatus.UNDER_CONSTRUCTION: "在建",
+    ProjectStatus.OPERATING: "投产",
+    ProjectStatus.SUSPENDED: "停缓建",
+}
+
+
+class ChangeKind(StrEnum):
+    """Kinds of land change set (and of the operations inside one)."""
+
+    REGISTER = "register"
+    REZONE = "rezone"
+    RESHAPE = "reshape"
+    SPLIT = "split"
+    MERGE = "merge"
+    SUPPLY = "supply"
+    SET_STATUS = "set_status"
+    RETIRE = "retire"
+
+
+class Role(StrEnum):
+    """Who may do what (ordered from least to most)."""
+
+    VIEWER = "viewer"
+    PLANNER = "planner"
+    EDITOR = "editor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+WRITE_ROLES: frozenset[str] = frozenset({Role.EDITOR, Role.ADMIN})
+AUDIT_ROLES: frozenset[str] = frozenset({Role.AUDITOR, Role.ADMIN})
