@@ -1,0 +1,142 @@
+"""Errors of the domain: one base class, one subclass per condition. The API maps each to
+an HTTP status in one table (``service/api/errors.py``); nothing here knows HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ParksError(Exception):
+    """Base of every domain error. ``code`` is the machine-readable ``error`` of the body."""
+
+    code = "parks_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body an API client receives."""
+        return {"error": self.code, "message": self.message}
+
+
+class NotFound(ParksError):
+    """A thing named in a path or a query doesn't exist."""
+
+    code = "not_found"
+
+
+class InvalidParameter(ParksError):
+    """A query or path parameter is malformed or out of range; the message names it."""
+
+    code = "invalid_parameter"
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "parameter": self.parameter, "message": self.message}
+
+
+@dataclass
+class Problem:
+    """One thing wrong with one operation of a change set (index into ``operations``;
+    None when it concerns the change set as a whole)."""
+
+    operation: int | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"operation": self.operation, "message": self.message}
+
+
+class InvalidChangeSet(ParksError):
+    """A change set with operations that cannot be applied; nothing of it was stored."""
+
+    code = "invalid_change_set"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        summary = "; ".join(
+            (f"operation {p.operation}: " if p.operation is not None else "") + p.message
+            for p in problems
+        )
+        super().__init__(f"invalid change set: {summary}")
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "message": self.message,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class ManufacturingLandWouldDecrease(ParksError):
+    """The rule refused a change set: *scope*'s manufacturing land would end below its
+    high-water mark by more than the tolerance. Nothing of the change set was stored."""
+
+    scope: str
+    total_before_m2: float
+    total_after_m2: float
+    high_water_m2: float
+    shortfall_m2: float
+    parcels: list[str] = field(default_factory=list)
+
+    code = "manufacturing_land_would_decrease"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.sentence())
+
+    @property
+    def shortfall_mu(self) -> float:
+        from parks.units import m2_to_mu
+
+        return m2_to_mu(self.shortfall_m2)
+
+    def sentence(self) -> str:
+        """One sentence a land official can act on."""
+        from parks.units import m2_to_mu
+
+        where = "the city's" if self.scope == "city" else f"park {self.scope}'s"
+        culprits = ", ".join(self.parcels) if self.parcels else "no single parcel"
+        return (
+            f"Refused: this change set would leave {where} manufacturing land at "
+            f"{self.total_after_m2:,.2f} m², {self.shortfall_m2:,.2f} m² "
+            f"({m2_to_mu(self.shortfall_m2):,.2f} 亩) below its high-water mark of "
+            f"{self.high_water_m2:,.2f} m²; the loss comes from {culprits} — add at least "
+            f"that much industrial land in the same change set (占补平衡) or drop the loss."
+        )
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "scope": self.scope,
+            "total_before_m2": round(self.total_before_m2, 4),
+            "total_after_m2": round(self.total_after_m2, 4),
+            "high_water_m2": round(self.high_water_m2, 4),
+            "shortfall_m2": round(self.shortfall_m2, 4),
+            "shortfall_mu": round(self.shortfall_mu, 6),
+            "parcels": list(self.parcels),
+            "message": self.message,
+        }
+
+
+class ConcurrentChange(ParksError):
+    """Another change set changed the same parcel first; the caller may retry."""
+
+    code = "concurrent_change"
+
+
+class Unauthorized(ParksError):
+    """No valid bearer token."""
+
+    code = "unauthorized"
+
+
+class Forbidden(ParksError):
+    """The token's role may not do this."""
+
+    code = "forbidden"

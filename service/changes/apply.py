@@ -1,0 +1,583 @@
+"""Applying a change set: every operation, in order, in one transaction — or none.
+
+Each operation is checked before it writes (unknown parcel/park/class, invalid geometry,
+outside its park, overlaps, split cover, merge adjacency...). Problems are collected per
+operation; if there is any, the transaction is rolled back and the caller gets them all.
+Then the rule is judged (here, exactly, under the ledger lock; and again by the database
+at commit). Refused and invalid change sets are logged in ``refusal``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import shapely
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from gis.crs import parse_crs
+from gis.errors import GisError
+from gis.geometry import as_multipolygon, parcel_geometry
+from parks.errors import (
+    InvalidChangeSet,
+    ManufacturingLandWouldDecrease,
+    ParksError,
+    Problem,
+)
+from parks.operations import (
+    ChangeSetRequest,
+    Merge,
+    Register,
+    Reshape,
+    Retire,
+    Rezone,
+    SetStatus,
+    Split,
+    Supply,
+)
+from parks.units import AREA_TOLERANCE_M2, M2_PER_MU
+from parks.vocabulary import AVAILABLE_STATUSES, ParcelStatus
+from service.changes.session import OpenChangeSet, open_change_set, precheck
+from service.db.errors import domain_error_from_database
+from service.db.sqlfiles import sql
+
+
+class OperationProblem(Exception):
+    """What is wrong with one operation (becomes a :class:`Problem`)."""
+
+
+@dataclass
+class AppliedChangeSet:
+    """A committed change set and what it did to manufacturing land."""
+
+    id: int
+    ledger_seq: int
+    delta_city_m2: float
+    delta_parks_m2: dict[str, float]
+    manufacturing_total_m2: float
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "ledger_seq": self.ledger_seq,
+            "delta_m2": {
+                "city": round(self.delta_city_m2, 4),
+                "parks": {k: round(v, 4) for k, v in sorted(self.delta_parks_m2.items())},
+            },
+            "manufacturing_total_m2": round(self.manufacturing_total_m2, 4),
+            "manufacturing_total_mu": round(self.manufacturing_total_m2 / M2_PER_MU, 6),
+        }
+
+
+@dataclass
+class _Version:
+    version_id: int
+    parcel_code: str
+    park: str
+    land_use_code: str
+    status: str
+    holder: str | None
+    supply_mode: str | None
+    supplied_on: date | None
+    area_m2: float
+    change_set_id: int
+    geom: Any
+
+    def snapshot(self) -> dict[str, Any]:
+        return _snapshot(self.__dict__)
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version_id": row["version_id"],
+        "parcel_code": row["parcel_code"],
+        "park": row["park"],
+        "land_use_code": row["land_use_code"],
+        "status": row["status"],
+        "holder": row["holder"],
+        "supply_mode": row["supply_mode"],
+        "supplied_on": row["supplied_on"].isoformat() if row["supplied_on"] else None,
+        "area_m2": round(row["area_m2"], 4),
+    }
+
+
+@dataclass
+class _Context:
+    conn: Connection
+    change_set: OpenChangeSet
+    srid: int
+    effects: list[dict[str, Any]] = field(default_factory=list)
+
+    # --- lookups -----------------------------------------------------------------
+
+    def current(self, code: str) -> _Version:
+        row = (
+            self.conn.execute(
+                text(sql("service.sql", "change_current_version.sql")), {"code": code}
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            retired = self.conn.execute(
+                text("SELECT max(valid_to) FROM parcel_version WHERE parcel_code = :c"),
+                {"c": code},
+            ).scalar()
+            if retired is not None:
+                raise OperationProblem(f"parcel {code} was retired at {retired:%Y-%m-%d %H:%M}")
+            raise OperationProblem(f"unknown parcel {code}")
+        values = dict(row)
+        values["geom"] = shapely.from_wkb(values.pop("wkb"))
+        return _Version(**values)
+
+    def ensure_new_code(self, code: str) -> None:
+        used = self.conn.execute(
+            text("SELECT bool_or(valid_to IS NULL) FROM parcel_version WHERE parcel_code = :c"),
+            {"c": code},
+        ).scalar()
+        if used is True:
+            raise OperationProblem(f"parcel {code} already exists")
+        if used is False:
+            raise OperationProblem(f"parcel code {code} was used before; codes are not reused")
+
+    def ensure_class(self, code: str) -> None:
+        found = self.conn.execute(
+            text("SELECT 1 FROM land_use_class WHERE code = :c"), {"c": code}
+        ).first()
+        if not found:
+            raise OperationProblem(f"unknown land_use_code {code} (GB/T 21010-2017)")
+
+    def ensure_park(self, code: str) -> None:
+        found = self.conn.execute(text("SELECT 1 FROM park WHERE code = :c"), {"c": code}).first()
+        if not found:
+            raise OperationProblem(f"unknown park {code}")
+
+    def geometry(self, obj: Any, crs: str, *, what: str = "geometry"):
+        try:
+            return parcel_geometry(obj, src_epsg=parse_crs(crs), storage_epsg=self.srid, what=what)
+        except GisError as exc:
+            raise OperationProblem(str(exc)) from None
+
+    def ensure_placeable(self, geom, *, park: str, code: str, exclude: list[str]) -> None:
+        """Inside its park and overlapping no other current parcel."""
+        wkb = shapely.to_wkb(geom)
+        outside = self.conn.execute(
+            text(sql("service.sql", "change_outside_park.sql")),
+            {"wkb": wkb, "srid": self.srid, "park": park},
+        ).scalar()
+        if outside is not None and outside > AREA_TOLERANCE_M2:
+            raise OperationProblem(f"parcel {code} lies {outside:,.2f} m² outside park {park}")
+        overlaps = self.conn.execute(
+            text(sql("service.sql", "change_overlaps.sql")),
+            {"wkb": wkb, "srid": self.srid, "exclude": exclude, "tolerance": AREA_TOLERANCE_M2},
+        ).all()
+        if overlaps:
+            named = ", ".join(f"{r.parcel_code} ({r.overlap_m2:,.2f} m²)" for r in overlaps)
+            raise OperationProblem(f"parcel {code} overlaps existing parcel {named}")
+
+    # --- writes --------------------------------------------------------------------
+
+    def insert(self, *, geom, **attrs) -> dict[str, Any]:
+        row = (
+            self.conn.execute(
+                text(sql("service.sql", "change_insert_version.sql")),
+                {
+                    "holder": None,
+                    "supply_mode": None,
+                    "supplied_on": None,
+                    **attrs,
+                    "wkb": shapely.to_wkb(as_multipolygon(geom)),
+                    "srid": self.srid,
+                    "at": self.change_set.at,
+                    "change_set_id": self.change_set.id,
+                },
+            )
+            .mappings()
+            .one()
+        )
+        return _snapshot(dict(row))
+
+    def replace(self, current: _Version, **changes) -> dict[str, Any]:
+        """The next version of *current* with *changes*; amended in place when this change
+        set made *current* itself."""
+        values = {
+            "parcel_code": current.parcel_code,
+            "park": current.park,
+            "land_use_code": current.land_use_code,
+            "status": current.status,
+            "holder": current.holder,
+            "supply_mode": current.supply_mode,
+            "supplied_on": current.supplied_on,
+            "geom": current.geom,
+            **changes,
+        }
+        if current.change_set_id == self.change_set.id:
+            geom = values.pop("geom")
+            for key in ("parcel_code", "park"):
+                values.pop(key)
+            row = (
+                self.conn.execute(
+                    text(sql("service.sql", "change_update_version.sql")),
+                    {
+                        **values,
+                        "wkb": shapely.to_wkb(as_multipolygon(geom)),
+                        "srid": self.srid,
+                        "version_id": current.version_id,
+                    },
+                )
+                .mappings()
+                .one()
+            )
+            return _snapshot(dict(row))
+        self.end(current)
+        return self.insert(**values)
+
+    def end(self, current: _Version) -> None:
+        """*current* stops standing at this change set's moment (deleted outright when this
+        change set made it: it never stood outside the change set)."""
+        if current.change_set_id == self.change_set.id:
+            self.conn.execute(
+                text("DELETE FROM parcel_version WHERE version_id = :v"),
+                {"v": current.version_id},
+            )
+            return
+        result = self.conn.execute(
+            text(
+                "UPDATE parcel_version SET valid_to = :at, ended_by_change_set_id = :cs "
+                "WHERE version_id = :v AND valid_to IS NULL"
+            ),
+            {"at": self.change_set.at, "cs": self.change_set.id, "v": current.version_id},
+        )
+        if result.rowcount != 1:
+            raise OperationProblem(f"parcel {current.parcel_code} was changed meanwhile")
+
+    def lineage(self, parent: str, child: str, kind: str) -> None:
+        self.conn.execute(
+            text(
+                "INSERT INTO parcel_lineage (parent_code, child_code, kind, change_set_id) "
+                "VALUES (:p, :c, :k, :cs) ON CONFLICT DO NOTHING"
+            ),
+            {"p": parent, "c": child, "k": kind, "cs": self.change_set.id},
+        )
+
+
+# --- the operations --------------------------------------------------------------------
+
+
+def _register(ctx: _Context, op: Register) -> dict:
+    ctx.ensure_new_code(op.parcel_code)
+    ctx.ensure_park(op.park)
+    ctx.ensure_class(op.land_use_code)
+    geom = ctx.geometry(op.geometry, op.crs)
+    ctx.ensure_placeable(geom, park=op.park, code=op.parcel_code, exclude=[])
+    after = ctx.insert(
+        geom=geom,
+        parcel_code=op.parcel_code,
+        park=op.park,
+        land_use_code=op.land_use_code,
+        status=op.status.value,
+        holder=op.holder,
+    )
+    return {"before": [], "after": [after]}
+
+
+def _rezone(ctx: _Context, op: Rezone) -> dict:
+    current = ctx.current(op.parcel_code)
+    ctx.ensure_class(op.land_use_code)
+    if current.land_use_code == op.land_use_code:
+        raise OperationProblem(f"parcel {op.parcel_code} is already {op.land_use_code}")
+    before = current.snapshot()
+    return {"before": [before], "after": [ctx.replace(current, land_use_code=op.land_use_code)]}
+
+
+def _reshape(ctx: _Context, op: Reshape) -> dict:
+    current = ctx.current(op.parcel_code)
+    geom = ctx.geometry(op.geometry, op.crs)
+    ctx.ensure_placeable(geom, park=current.park, code=op.parcel_code, exclude=[op.parcel_code])
+    before = current.snapshot()
+    return {"before": [before], "after": [ctx.replace(current, geom=geom)]}
+
+
+def _split(ctx: _Context, op: Split) -> dict:
+    parent = ctx.current(op.parcel_code)
+    parts = []
+    for n, part in enumerate(op.parts):
+        ctx.ensure_new_code(part.parcel_code)
+        if part.land_use_code:
+            ctx.ensure_class(part.land_use_code)
+        parts.append((part, ctx.geometry(part.geometry, op.crs, what=f"parts[{n}].geometry")))
+    geoms = [g for _, g in parts]
+    for a in range(len(geoms)):
+        for b in range(a + 1, len(geoms)):
+            overlap = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+            if overlap > AREA_TOLERANCE_M2:
+                raise OperationProblem(
+                    f"parts {parts[a][0].parcel_code} and {parts[b][0].parcel_code} overlap by "
+                    f"{overlap:,.2f} m²"
+                )
+    union = shapely.union_all(geoms)
+    mismatch = shapely.area(shapely.symmetric_difference(union, parent.geom))
+    if mismatch > AREA_TOLERANCE_M2:
+        raise OperationProblem(
+            f"the parts do not cover parcel {op.parcel_code}: they differ from it by "
+            f"{mismatch:,.2f} m² (allowed {AREA_TOLERANCE_M2} m²)"
+        )
+    before = parent.snapshot()
+    ctx.end(parent)
+    after = []
+    for part, geom in parts:
+        after.append(
+            ctx.insert(
+                geom=geom,
+                parcel_code=part.parcel_code,
+                park=parent.park,
+                land_use_code=part.land_use_code or parent.land_use_code,
+                status=parent.status,
+                holder=parent.holder,
+                supply_mode=parent.supply_mode,
+                supplied_on=parent.supplied_on,
+            )
+        )
+        ctx.lineage(op.parcel_code, part.parcel_code, "split")
+    return {"before": [before], "after": after}
+
+
+def _merge(ctx: _Context, op: Merge) -> dict:
+    inputs = [ctx.current(code) for code in op.parcel_codes]
+    parks = {v.park for v in inputs}
+    if len(parks) > 1:
+        raise OperationProblem(
+            f"parcels {', '.join(op.parcel_codes)} lie in different parks "
+            f"({', '.join(sorted(parks))})"
+        )
+    ctx.ensure_new_code(op.parcel_code)
+    classes = {v.land_use_code for v in inputs}
+    land_use = op.land_use_code
+    if land_use is None:
+        if len(classes) > 1:
+            raise OperationProblem(
+                f"the parcels have different classes ({', '.join(sorted(classes))}); "
+                "give land_use_code for the merged parcel"
+            )
+        land_use = classes.pop()
+    else:
+        ctx.ensure_class(land_use)
+    statuses = {v.status for v in inputs}
+    if len(statuses) > 1:
+        raise OperationProblem(
+            f"the parcels have different statuses ({', '.join(sorted(statuses))}); "
+            "set one status first"
+        )
+    _ensure_connected(inputs)
+    merged = shapely.union_all([v.geom for v in inputs])
+    befores = [v.snapshot() for v in inputs]
+    for v in inputs:
+        ctx.end(v)
+    holders = {v.holder for v in inputs}
+    modes = {v.supply_mode for v in inputs}
+    after = ctx.insert(
+        geom=merged,
+        parcel_code=op.parcel_code,
+        park=parks.pop(),
+        land_use_code=land_use,
+        status=statuses.pop(),
+        holder=holders.pop() if len(holders) == 1 else None,
+        supply_mode=modes.pop() if len(modes) == 1 else None,
+    )
+    for v in inputs:
+        ctx.lineage(v.parcel_code, op.parcel_code, "merge")
+    return {"before": befores, "after": [after]}
+
+
+def _ensure_connected(inputs: list[_Version]) -> None:
+    """Every parcel must touch the group (within the tolerance distance): a merge joins
+    neighbours, not parcels across the park."""
+    reached = {0}
+    frontier = [0]
+    while frontier:
+        i = frontier.pop()
+        for j, other in enumerate(inputs):
+            if j not in reached and shapely.distance(inputs[i].geom, other.geom) <= 0.01:
+                reached.add(j)
+                frontier.append(j)
+    apart = [inputs[j].parcel_code for j in range(len(inputs)) if j not in reached]
+    if apart:
+        raise OperationProblem(
+            f"parcels {', '.join(apart)} do not touch {inputs[0].parcel_code} or the parcels "
+            "joined to it; only touching parcels can be merged"
+        )
+
+
+def _supply(ctx: _Context, op: Supply) -> dict:
+    current = ctx.current(op.parcel_code)
+    if current.status not in AVAILABLE_STATUSES:
+        holder = f" to {current.holder}" if current.holder else ""
+        raise OperationProblem(
+            f"parcel {op.parcel_code} is {current.status}{holder}; only reserve or ready land "
+            "can be supplied"
+        )
+    if op.project is not None:
+        project = ctx.conn.execute(
+            text("SELECT park FROM project WHERE project_code = :p"), {"p": op.project}
+        ).first()
+        if project is None:
+            raise OperationProblem(f"unknown project {op.project}")
+        ctx.conn.execute(
+            text(
+                "INSERT INTO project_parcel (project_code, parcel_code) VALUES (:p, :c) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"p": op.project, "c": op.parcel_code},
+        )
+    before = current.snapshot()
+    after = ctx.replace(
+        current,
+        status=ParcelStatus.SUPPLIED.value,
+        holder=op.holder,
+        supply_mode=op.mode.value,
+        supplied_on=ctx.change_set.at.date(),
+    )
+    return {"before": [before], "after": [after]}
+
+
+def _set_status(ctx: _Context, op: SetStatus) -> dict:
+    current = ctx.current(op.parcel_code)
+    if current.status == op.status.value:
+        raise OperationProblem(f"parcel {op.parcel_code} is already {op.status.value}")
+    before = current.snapshot()
+    return {"before": [before], "after": [ctx.replace(current, status=op.status.value)]}
+
+
+def _retire(ctx: _Context, op: Retire) -> dict:
+    current = ctx.current(op.parcel_code)
+    before = current.snapshot()
+    ctx.end(current)
+    return {"before": [before], "after": []}
+
+
+_APPLY = {
+    Register: _register,
+    Rezone: _rezone,
+    Reshape: _reshape,
+    Split: _split,
+    Merge: _merge,
+    Supply: _supply,
+    SetStatus: _set_status,
+    Retire: _retire,
+}
+
+
+# --- the change set ----------------------------------------------------------------------
+
+
+def apply_change_set(
+    engine: Engine, request: ChangeSetRequest, *, actor: str, storage_srid: int
+) -> AppliedChangeSet:
+    """Apply *request* as *actor* in one transaction; return what it did.
+
+    Raises :class:`InvalidChangeSet` (an operation cannot be applied) or
+    :class:`ManufacturingLandWouldDecrease` (the rule refused it); either way nothing
+    was stored, and the attempt is logged in ``refusal``.
+    """
+    submitted = request.model_dump(mode="json")
+    try:
+        with engine.begin() as conn:
+            change_set = open_change_set(
+                conn,
+                kind=request.kind.value,
+                reason=request.reason,
+                document_no=request.document_no,
+                actor=actor,
+                operations=submitted["operations"],
+            )
+            ctx = _Context(conn=conn, change_set=change_set, srid=storage_srid)
+            problems = []
+            for index, operation in enumerate(request.operations):
+                savepoint = conn.begin_nested()
+                try:
+                    effect = _APPLY[type(operation)](ctx, operation)
+                    savepoint.commit()
+                except OperationProblem as exc:
+                    savepoint.rollback()
+                    problems.append(Problem(index, str(exc)))
+                    continue
+                except DBAPIError as exc:
+                    savepoint.rollback()
+                    problems.append(Problem(index, _database_message(exc)))
+                    continue
+                ctx.effects.append({"operation": index, "op": operation.op, **effect})
+            if problems:
+                raise InvalidChangeSet(problems)
+            conn.execute(
+                text("UPDATE change_set SET effects = CAST(:e AS jsonb) WHERE id = :id"),
+                {"e": json.dumps(ctx.effects, ensure_ascii=False), "id": change_set.id},
+            )
+            refusal = precheck(conn)
+            if refusal is not None:
+                raise refusal
+    except ParksError as exc:
+        record_refusal(engine, actor=actor, submitted=submitted, error=exc)
+        raise
+    except DBAPIError as exc:
+        domain = domain_error_from_database(exc)
+        if domain is None:
+            raise
+        record_refusal(engine, actor=actor, submitted=submitted, error=domain)
+        raise domain from None
+    return _outcome(engine, change_set.id)
+
+
+def _database_message(exc: DBAPIError) -> str:
+    diag = getattr(getattr(exc, "orig", None), "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    return f"the database refused it: {primary or exc.orig}"
+
+
+def _outcome(engine: Engine, change_set_id: int) -> AppliedChangeSet:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT seq, delta_city_m2, delta_parks, total_city_m2 FROM ledger "
+                "WHERE change_set_id = :id"
+            ),
+            {"id": change_set_id},
+        ).one()
+    return AppliedChangeSet(
+        id=change_set_id,
+        ledger_seq=row.seq,
+        delta_city_m2=row.delta_city_m2,
+        delta_parks_m2={k: float(v) for k, v in row.delta_parks.items()},
+        manufacturing_total_m2=row.total_city_m2,
+    )
+
+
+def record_refusal(
+    engine: Engine, *, actor: str, submitted: dict[str, Any], error: ParksError
+) -> None:
+    """Log a refused or invalid change set (its land data is not stored anywhere else)."""
+    body = error.body()
+    scope = shortfall = None
+    if isinstance(error, ManufacturingLandWouldDecrease):
+        scope, shortfall = error.scope, error.shortfall_m2
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO refusal (actor, kind, document_no, reason, error, scope, "
+                "shortfall_m2, detail, operations) VALUES (:actor, :kind, :doc, :reason, "
+                ":error, :scope, :shortfall, CAST(:detail AS jsonb), CAST(:ops AS jsonb))"
+            ),
+            {
+                "actor": actor,
+                "kind": submitted.get("kind"),
+                "doc": submitted.get("document_no"),
+                "reason": submitted.get("reason"),
+                "error": error.code,
+                "scope": scope,
+                "shortfall": shortfall,
+                "detail": json.dumps(body, ensure_ascii=False),
+                "ops": json.dumps(submitted.get("operations", []), ensure_ascii=False),
+            },
+        )

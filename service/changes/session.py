@@ -1,0 +1,113 @@
+"""Opening a change set inside a transaction, and judging it before commit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from parks.errors import ManufacturingLandWouldDecrease
+from parks.rule import Standing, judge
+
+
+@dataclass(frozen=True, slots=True)
+class OpenChangeSet:
+    """The change set this transaction records: its id and the moment its versions are
+    valid from."""
+
+    id: int
+    at: datetime
+
+
+def open_change_set(
+    conn: Connection,
+    *,
+    kind: str,
+    reason: str,
+    actor: str,
+    document_no: str | None = None,
+    operations: Any = (),
+) -> OpenChangeSet:
+    """Take the city's ledger lock and insert the change set.
+
+    The lock makes change sets commit one at a time, so each one's timestamp (taken after
+    the lock) is later than every committed one's and the ledger's order is the time order.
+    """
+    conn.execute(text("SELECT last_seq FROM ledger_head WHERE id FOR UPDATE"))
+    row = conn.execute(
+        text(
+            "INSERT INTO change_set (kind, reason, document_no, actor, operations) "
+            "VALUES (:kind, :reason, :document_no, :actor, CAST(:operations AS jsonb)) "
+            "RETURNING id, committed_at"
+        ),
+        {
+            "kind": kind,
+            "reason": reason,
+            "document_no": document_no,
+            "actor": actor,
+            "operations": json.dumps(list(operations), ensure_ascii=False, default=str),
+        },
+    ).one()
+    return OpenChangeSet(id=row.id, at=row.committed_at)
+
+
+def precheck(conn: Connection) -> ManufacturingLandWouldDecrease | None:
+    """Judge this transaction's changes by the rule before committing.
+
+    Reads what the triggers collected (``rule_pending``) and the last ledger row; exact
+    because the caller holds the ledger lock. The database judges again at commit.
+    """
+    pending = conn.execute(
+        text(
+            "SELECT park, parcel_code, sum(delta_m2) AS delta FROM rule_pending "
+            "WHERE txid = txid_current() GROUP BY park, parcel_code"
+        )
+    ).all()
+    if not pending:
+        return None
+    policy = conn.execute(text("SELECT per_park_floor, tolerance_m2 FROM rule_policy")).one()
+    last = conn.execute(
+        text(
+            "SELECT total_city_m2, high_water_city_m2, total_parks, high_water_parks "
+            "FROM ledger ORDER BY seq DESC LIMIT 1"
+        )
+    ).one_or_none()
+    city = Standing(last.total_city_m2, last.high_water_city_m2) if last else Standing(0.0, 0.0)
+    parks = {}
+    if last:
+        parks = {
+            code: Standing(float(total), float(last.high_water_parks.get(code, 0.0)))
+            for code, total in last.total_parks.items()
+        }
+    delta_by_park: dict[str, float] = {}
+    delta_by_parcel: dict[str, float] = {}
+    parcel_park: dict[str, str] = {}
+    for row in pending:
+        delta_by_park[row.park] = delta_by_park.get(row.park, 0.0) + row.delta
+        delta_by_parcel[row.parcel_code] = delta_by_parcel.get(row.parcel_code, 0.0) + row.delta
+        parcel_park[row.parcel_code] = row.park
+    return judge(
+        city=city,
+        parks=parks,
+        delta_by_park=delta_by_park,
+        delta_by_parcel=delta_by_parcel,
+        parcel_park=parcel_park,
+        per_park_floor=policy.per_park_floor,
+        tolerance_m2=policy.tolerance_m2,
+    )
+
+
+def sync_policy(conn: Connection, *, per_park_floor: bool) -> bool:
+    """Write the per-park-floor setting into the policy row the database reads; True when
+    it changed."""
+    result = conn.execute(
+        text(
+            "UPDATE rule_policy SET per_park_floor = :flag "
+            "WHERE id AND per_park_floor IS DISTINCT FROM :flag"
+        ),
+        {"flag": per_park_floor},
+    )
+    return result.rowcount > 0

@@ -1,0 +1,336 @@
+"""The ``parks`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from gis.errors import GisError
+from parks.errors import ManufacturingLandWouldDecrease, ParksError
+from service.settings import get_settings
+
+app = typer.Typer(
+    help="Park land ledger: land reserves, factory buildings and key projects of the "
+    "city's industrial parks, on PostGIS.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+sample_app = typer.Typer(help="The synthetic sample data set.", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+change_app = typer.Typer(help="Land change sets.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(sample_app, name="sample")
+app.add_typer(token_app, name="token")
+app.add_typer(change_app, name="change")
+
+console = Console()
+err = Console(stderr=True)
+
+#: Exit codes: 1 a refused or invalid request, 2 usage, 3 the rule refused a change set,
+#: 4 the database is unreachable.
+EXIT_INVALID, EXIT_REFUSED, EXIT_NO_DATABASE = 1, 3, 4
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn the errors a user can act on into a message and an exit code."""
+    from service.db.errors import domain_error_from_database
+
+    try:
+        yield
+    except ManufacturingLandWouldDecrease as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(EXIT_REFUSED) from None
+    except (ParksError, GisError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_INVALID) from None
+    except OperationalError as exc:
+        err.print(
+            f"[red]cannot reach the database at {get_settings().database_url}: "
+            f"{exc.orig}[/red]\nRun `make db` (or set DATABASE_URL)."
+        )
+        raise typer.Exit(EXIT_NO_DATABASE) from None
+    except DBAPIError as exc:
+        domain = domain_error_from_database(exc)
+        if domain is None:
+            raise
+        err.print(f"[red]{domain.message}[/red]")
+        code = EXIT_REFUSED if isinstance(domain, ManufacturingLandWouldDecrease) else 1
+        raise typer.Exit(code) from None
+
+
+def _engine():
+    from service.db.engine import get_engine
+
+    return get_engine()
+
+
+@contextmanager
+def progress_bar() -> Iterator:
+    """A rich progress bar; yields ``update(stage, done, total)``."""
+    with Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+# --- db -------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+) -> None:
+    """Apply the migrations to the database at DATABASE_URL (an empty one included)."""
+    from service.db.migrate import current_revision, upgrade
+
+    url = get_settings().database_url
+    with handled():
+        before = current_revision(url)
+        upgrade(url, revision)
+        after = current_revision(url)
+    if before == after:
+        console.print(f"database already at revision {after}; nothing to do")
+    else:
+        console.print(f"database upgraded from {before or 'empty'} to {after}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    from service.db.migrate import current_revision
+
+    with handled():
+        console.print(current_revision(get_settings().database_url) or "empty")
+
+
+# --- load / sample -------------------------------------------------------------------------
+
+
+@app.command("load")
+def load(
+    path: Annotated[Path, typer.Argument(help="a GeoPackage, or a folder holding one")],
+) -> None:
+    """Load a park data set (parks, parcels, buildings, leases, projects, context layers).
+
+    Idempotent: a second run changes nothing and says so.
+    """
+    from service.loader import load_dataset
+
+    settings = get_settings()
+    with handled(), progress_bar() as update:
+        report = load_dataset(_engine(), path, storage_srid=settings.storage_srid, progress=update)
+    for line in report.lines():
+        console.print(line)
+
+
+@sample_app.command("generate")
+def sample_generate(
+    out: Annotated[Path, typer.Option(help="GeoPackage to write")] = Path("data/sample/parks.gpkg"),
+    parcels: Annotated[
+        int | None, typer.Option(help="about this many parcels (default: the committed sample)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="random seed")] = 2026,
+) -> None:
+    """Generate the synthetic data set (deterministic for a seed)."""
+    from service import sample
+
+    with progress_bar() as update:
+        data = sample.generate(
+            seed=seed,
+            total_parcels=parcels,
+            srid=get_settings().storage_srid,
+            progress=lambda done, total: update("generating parcels", done, total),
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sample.write(data, out)
+    console.print(f"wrote {len(data.parcels)} parcels in {len(data.parks)} parks to {out}")
+
+
+# --- serve / stats / map -----------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="default PARKS_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default PARKS_PORT")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the API and the maps."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "service.api.app:app_factory",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+    )
+
+
+@app.command("stats")
+def stats(
+    park: Annotated[str | None, typer.Option(help="one park's code")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Per park and for the city: parcels, area by class, manufacturing land, reserve,
+    factory floor and vacancy, projects by status."""
+    from service import reads
+
+    with handled(), _engine().connect() as conn:
+        reads.check_park(conn, park)
+        figures = reads.stats(conn, park=park)
+    if as_json:
+        sys.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title="园区用地 Park land — m² (亩)", title_justify="left")
+    for column in (
+        "park",
+        "parcels",
+        "制造业 manufacturing",
+        "储备 reserve",
+        "厂房 floor",
+        "空置 vacant",
+    ):
+        table.add_column(column, justify="left" if column == "park" else "right")
+    rows = [*figures["parks"], {"park": "city 全市", **figures["city"]}]
+    for row in rows:
+        table.add_row(
+            row["park"],
+            f"{row['parcels']:,}",
+            f"{row['manufacturing_m2']:,.0f} ({row['manufacturing_mu']:,.1f})",
+            f"{row['reserve_m2']:,.0f} ({row['reserve_mu']:,.1f})",
+            f"{row['factory_floor_m2']:,.0f}",
+            f"{row['factory_vacant_m2']:,.0f}",
+        )
+    console.print(table)
+    for row in rows:
+        projects = ", ".join(f"{k} {v}" for k, v in row["projects_by_status"].items())
+        console.print(f"{row['park']}: projects {projects or 'none'}")
+
+
+@app.command("map")
+def map_(
+    out: Annotated[Path, typer.Option(help="HTML file to write")],
+    park: Annotated[str | None, typer.Option(help="one park's code (default: all)")] = None,
+) -> None:
+    """Write the map as a self-contained HTML file (scripts and styles inlined)."""
+    from service import reads
+    from service.mapdata import park_map_html
+
+    with handled(), _engine().connect() as conn:
+        reads.check_park(conn, park)
+        html = park_map_html(conn, settings=get_settings(), park=park, inline_assets=True)
+    out.write_text(html, encoding="utf-8")
+    console.print(f"wrote {out} ({len(html.encode()) / 1e6:.2f} MB)")
+
+
+# --- change sets -------------------------------------------------------------------------
+
+
+@change_app.command("apply")
+def change_apply(
+    file: Annotated[Path, typer.Argument(help="a change set as JSON (the API's request body)")],
+    actor: Annotated[
+        str | None, typer.Option(help="who records it (default: cli:<login name>)")
+    ] = None,
+) -> None:
+    """Apply a change set. Prints the same message as the API and exits 3 when the rule
+    refuses it, 1 when it is invalid; nothing is stored then."""
+    import getpass
+
+    from pydantic import ValidationError
+
+    from parks.errors import InvalidChangeSet, Problem
+    from parks.operations import ChangeSetRequest, problems_from_errors
+    from service.changes.apply import apply_change_set
+
+    with handled():
+        try:
+            request = ChangeSetRequest.model_validate_json(file.read_bytes())
+        except OSError as exc:
+            raise InvalidChangeSet([Problem(None, f"{file}: {exc.strerror}")]) from None
+        except ValidationError as exc:
+            raise InvalidChangeSet(problems_from_errors(exc.errors())) from None
+        applied = apply_change_set(
+            _engine(),
+            request,
+            actor=actor or f"cli:{getpass.getuser()}",
+            storage_srid=get_settings().storage_srid,
+        )
+    sys.stdout.write(json.dumps(applied.body(), ensure_ascii=False, indent=2) + "\n")
+
+
+@change_app.command("show")
+def change_show(change_set_id: Annotated[int, typer.Argument(help="change set id")]) -> None:
+    """Print a recorded change set with each operation's before and after."""
+    from service.changes.read import change_set_detail
+
+    with handled(), _engine().connect() as conn:
+        detail = change_set_detail(conn, change_set_id)
+    sys.stdout.write(json.dumps(detail, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="who or what the token is for")],
+    role: Annotated[str, typer.Option(help="viewer, planner, editor, auditor or admin")],
+) -> None:
+    """Create a token and print it once (only its hash is kept)."""
+    from service.auth import create_token
+
+    with handled(), _engine().begin() as conn:
+        token = create_token(conn, name=name, role=role)
+    console.print(f"token for {name} ({role}); it is shown only now:", style="bold")
+    sys.stdout.write(token + "\n")
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="the token's name")]) -> None:
+    """Revoke a token."""
+    from service.auth import revoke_token
+
+    with handled(), _engine().begin() as conn:
+        revoke_token(conn, name=name)
+    console.print(f"revoked token {name}")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List token names and roles."""
+    from service.auth import list_tokens
+
+    with handled(), _engine().connect() as conn:
+        for row in list_tokens(conn):
+            console.print(f"{row['name']}\t{row['role']}\t{row['created_at']:%Y-%m-%d %H:%M}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,45 @@
+"""Engines and sessions for the PostGIS database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.settings import get_settings
+
+
+def make_engine(database_url: str, **kwargs) -> Engine:
+    """A pooled engine for *database_url* (psycopg 3)."""
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    return create_engine(database_url, **kwargs)
+
+
+@cache
+def get_engine() -> Engine:
+    """The process-wide engine for ``DATABASE_URL``."""
+    return make_engine(get_settings().database_url)
+
+
+@cache
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits when the block ends normally and rolls back otherwise."""
+    session = _session_factory(engine or get_engine())()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

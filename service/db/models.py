@@ -1,0 +1,404 @@
+"""The database schema as SQLAlchemy 2 / GeoAlchemy2 models.
+
+Geometry columns are stored in the planar storage CRS (``PARKS_STORAGE_SRID``, EPSG:4545 by
+default); ``area_m2`` columns are computed by PostGIS from the geometry and never written
+by clients. The migrations create exactly these tables (plus the rule's triggers, which
+live in ``service/db/sql``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from parks.vocabulary import ParcelStatus, ProjectStatus, SupplyMode
+from service.settings import get_settings
+
+SRID = get_settings().storage_srid
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Park(Base):
+    """An industrial park: its code is the key every other table uses."""
+
+    __tablename__ = "park"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    boundary = mapped_column(
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False
+    )
+    area_m2: Mapped[float] = mapped_column(Double, Computed("ST_Area(boundary)", persisted=True))
+
+    __table_args__ = (
+        CheckConstraint("code ~ '^[a-z][a-z0-9_]*$'", name="park_code_format"),
+        CheckConstraint("ST_IsValid(boundary)", name="park_boundary_valid"),
+    )
+
+
+class LandUseClass(Base):
+    """A land-use class of a classification standard; the flag decides what counts as
+    manufacturing land."""
+
+    __tablename__ = "land_use_class"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    standard: Mapped[str] = mapped_column(Text, server_default="GB/T 21010-2017")
+    level: Mapped[int] = mapped_column(SmallInteger)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("land_use_class.code"))
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    is_manufacturing: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class ChangeSet(Base):
+    """One atomic, recorded land transaction. At most one per database transaction."""
+
+    __tablename__ = "change_set"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    document_no: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(Text)
+    committed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    txid: Mapped[int] = mapped_column(BigInteger, server_default=func.txid_current(), unique=True)
+    operations: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    effects: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+
+class ParcelVersion(Base):
+    """One state of a parcel, valid from ``valid_from`` until ``valid_to`` (NULL: current)."""
+
+    __tablename__ = "parcel_version"
+
+    version_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    parcel_code: Mapped[str] = mapped_column(Text)
+    park: Mapped[str] = mapped_column(ForeignKey("park.code"))
+    land_use_code: Mapped[str] = mapped_column(ForeignKey("land_use_class.code"))
+    status: Mapped[str] = mapped_column(Text)
+    holder: Mapped[str | None] = mapped_column(Text)
+    supply_mode: Mapped[str | None] = mapped_column(Text)
+    supplied_on: Mapped[date | None] = mapped_column(Date)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=False)
+    area_m2: Mapped[float] = mapped_column(Double, Computed("ST_Area(geom)", persisted=True))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    change_set_id: Mapped[int] = mapped_column(ForeignKey("change_set.id"))
+    ended_by_change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ParcelStatus), name="parcel_status_known"),
+        CheckConstraint(
+            "supply_mode IS NULL OR " + _in("supply_mode", SupplyMode), name="parcel_supply_mode"
+        ),
+        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="parcel_geom_valid"),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="parcel_period_order"),
+        ExcludeConstraint(
+            (text("parcel_code"), "="),
+            (text("tstzrange(valid_from, valid_to)"), "&&"),
+            name="parcel_periods_do_not_overlap",
+            using="gist",
+        ),
+        Index(
+            "parcel_one_current_version",
+            "parcel_code",
+            unique=True,
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index("parcel_version_geom", "geom", postgresql_using="gist"),
+        Index(
+            "parcel_current_geom",
+            "geom",
+            postgresql_using="gist",
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index(
+            "parcel_current_park",
+            "park",
+            "land_use_code",
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index("parcel_version_change_set", "change_set_id"),
+    )
+
+
+class ParcelLineage(Base):
+    """Which parcel became which: a split's parent and parts, a merge's inputs and result."""
+
+    __tablename__ = "parcel_lineage"
+
+    parent_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    child_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    change_set_id: Mapped[int] = mapped_column(ForeignKey("change_set.id"))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('split', 'merge')", name="lineage_kind"),
+        Index("parcel_lineage_child", "child_code"),
+    )
+
+
+class FactoryBuilding(Base):
+    """A standard factory building (标准化厂房) whose floors are leased to tenants."""
+
+    __tablename__ = "factory_building"
+
+    building_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    park: Mapped[str] = mapped_column(ForeignKey("park.code"))
+    parcel_code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    storeys: Mapped[int] = mapped_column(SmallInteger)
+    floor_area_m2: Mapped[float] = mapped_column(Double)
+    footprint = mapped_column(
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False
+    )
+    footprint_m2: Mapped[float] = mapped_column(
+        Double, Computed("ST_Area(footprint)", persisted=True)
+    )
+
+    __table_args__ = (
+        CheckConstraint("storeys BETWEEN 1 AND 100", name="building_storeys"),
+        CheckConstraint("floor_area_m2 > 0", name="building_floor_area_positive"),
+        CheckConstraint("ST_IsValid(footprint)", name="building_footprint_valid"),
+        Index("factory_building_park", "park"),
+    )
+
+
+class Lease(Base):
+    """Floor area of one storey of a building let to a tenant."""
+
+    __tablename__ = "lease"
+
+    lease_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    building_code: Mapped[str] = mapped_column(ForeignKey("factory_building.building_code"))
+    tenant: Mapped[str] = mapped_column(Text)
+    floor: Mapped[int] = mapped_column(SmallInteger)
+    leased_m2: Mapped[float] = mapped_column(Double)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint("leased_m2 > 0", name="lease_area_positive"),
+        CheckConstraint("floor >= 1", name="lease_floor_positive"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="lease_period_order"),
+        Index("lease_building", "building_code", "floor"),
+    )
+
+
+class Project(Base):
+    """A key investment project (重点项目) and its milestones."""
+
+    __tablename__ = "project"
+
+    project_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    park: Mapped[str] = mapped_column(ForeignKey("park.code"))
+    investor: Mapped[str | None] = mapped_column(Text)
+    industry_chain: Mapped[str | None] = mapped_column(Text)
+    investment_yi: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(Text)
+    milestones: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ProjectStatus), name="project_status_known"),
+        CheckConstraint("investment_yi IS NULL OR investment_yi >= 0", name="project_investment"),
+        Index("project_park", "park"),
+    )
+
+
+class ProjectParcel(Base):
+    """A parcel a project uses."""
+
+    __tablename__ = "project_parcel"
+
+    project_code: Mapped[str] = mapped_column(
+        ForeignKey("project.project_code", ondelete="CASCADE"), primary_key=True
+    )
+    parcel_code: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = (Index("project_parcel_parcel", "parcel_code"),)
+
+
+# --- the rule and the ledger ---------------------------------------------------------
+
+
+class RulePolicy(Base):
+    """The rule's settings the database itself reads (one row)."""
+
+    __tablename__ = "rule_policy"
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    per_park_floor: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    tolerance_m2: Mapped[float] = mapped_column(Double, server_default=text("0.01"))
+
+    __table_args__ = (CheckConstraint("id", name="rule_policy_single_row"),)
+
+
+class LedgerHead(Base):
+    """The lock committers of one city take in turn, and the ledger's sequence."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    last_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+    __table_args__ = (CheckConstraint("id", name="ledger_head_single_row"),)
+
+
+class RulePending(Base):
+    """This transaction's change in manufacturing area, per parcel; emptied at commit."""
+
+    __tablename__ = "rule_pending"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger)
+    park: Mapped[str] = mapped_column(Text)
+    parcel_code: Mapped[str] = mapped_column(Text)
+    delta_m2: Mapped[float] = mapped_column(Double)
+
+    __table_args__ = (Index("rule_pending_txid", "txid"),)
+
+
+class RuleTxn(Base):
+    """Marks a transaction the rule must judge at commit (its row fires the check)."""
+
+    __tablename__ = "rule_txn"
+
+    txid: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class Ledger(Base):
+    """Append-only: one row per committed change set, hash-chained."""
+
+    __tablename__ = "ledger"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(Text)
+    change_set_id: Mapped[int] = mapped_column(ForeignKey("change_set.id"), unique=True)
+    kind: Mapped[str] = mapped_column(Text)
+    document_no: Mapped[str | None] = mapped_column(Text)
+    delta_city_m2: Mapped[float] = mapped_column(Double)
+    total_city_m2: Mapped[float] = mapped_column(Double)
+    high_water_city_m2: Mapped[float] = mapped_column(Double)
+    delta_parks: Mapped[dict] = mapped_column(JSONB)
+    total_parks: Mapped[dict] = mapped_column(JSONB)
+    high_water_parks: Mapped[dict] = mapped_column(JSONB)
+    prev_hash: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ledger_at", "at"),)
+
+
+class ApiToken(Base):
+    """A bearer token: only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    role: Mapped[str] = mapped_column(Text)
+    token_sha256: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('viewer', 'planner', 'editor', 'auditor', 'admin')", name="token_role"
+        ),
+    )
+
+
+class Refusal(Base):
+    """A change set the rule (or validation) refused: who, when, what, and why. Its land
+    data was never stored."""
+
+    __tablename__ = "refusal"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(Text)
+    document_no: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str | None] = mapped_column(Text)
+    shortfall_m2: Mapped[float | None] = mapped_column(Double)
+    detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    operations: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+    __table_args__ = (Index("refusal_at", "at"),)
+
+
+# --- context layers (roads, rivers, ...) -----------------------------------------------
+
+
+class ContextLayer(Base):
+    """A named layer of context features (roads, rail, river, ...): data, not code."""
+
+    __tablename__ = "context_layer"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    title_zh: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+
+
+class ContextFeature(Base):
+    """One feature of a context layer."""
+
+    __tablename__ = "context_feature"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    layer: Mapped[str] = mapped_column(ForeignKey("context_layer.name", ondelete="CASCADE"))
+    park: Mapped[str | None] = mapped_column(ForeignKey("park.code"))
+    name: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(Text)
+    properties: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=True), nullable=False)
+
+    __table_args__ = (Index("context_feature_layer", "layer", "park"),)
+
+
+class Target(Base):
+    """What a park must keep: reserve land ready to supply and vacant factory floor."""
+
+    __tablename__ = "target"
+
+    park: Mapped[str] = mapped_column(ForeignKey("park.code"), primary_key=True)
+    min_reserve_mu: Mapped[float] = mapped_column(Double, server_default=text("0"))
+    min_vacant_floor_m2: Mapped[float] = mapped_column(Double, server_default=text("0"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("min_reserve_mu >= 0 AND min_vacant_floor_m2 >= 0", name="target_positive"),
+    )

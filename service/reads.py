@@ -1,0 +1,298 @@
+"""Read queries: GeoJSON and figures built in SQL (``service/sql``), shared by the API,
+the CLI and the map pages. Every function takes an open connection and validated input;
+the GeoJSON ones return JSON *text*, ready to send."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from parks.errors import InvalidParameter
+from parks.units import M2_PER_HA, M2_PER_MU
+from service.db.sqlfiles import sql
+
+#: Coordinates decimals: 7 ≈ 1 cm for the API, 6 ≈ 10 cm for the maps.
+API_PRECISION = 7
+MAP_PRECISION = 6
+
+
+@dataclass(frozen=True, slots=True)
+class BBox:
+    """A WGS84 bounding box (minlon, minlat, maxlon, maxlat)."""
+
+    minlon: float
+    minlat: float
+    maxlon: float
+    maxlat: float
+
+    @classmethod
+    def parse(cls, value: str, *, parameter: str = "bbox") -> BBox:
+        """Parse ``minlon,minlat,maxlon,maxlat``; raise :class:`InvalidParameter` otherwise."""
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) != 4:
+            raise InvalidParameter(parameter, "expected minlon,minlat,maxlon,maxlat (4 numbers)")
+        try:
+            minlon, minlat, maxlon, maxlat = (float(p) for p in parts)
+        except ValueError:
+            raise InvalidParameter(parameter, f"not numbers: {value!r}") from None
+        if not all(map(_finite, (minlon, minlat, maxlon, maxlat))):
+            raise InvalidParameter(parameter, "coordinates must be finite")
+        if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180):
+            raise InvalidParameter(parameter, "longitudes must be within -180..180")
+        if not (-90 <= minlat <= 90 and -90 <= maxlat <= 90):
+            raise InvalidParameter(parameter, "latitudes must be within -90..90")
+        if minlon >= maxlon or minlat >= maxlat:
+            raise InvalidParameter(parameter, "min must be less than max on both axes")
+        return cls(minlon, minlat, maxlon, maxlat)
+
+
+def _finite(x: float) -> bool:
+    return x == x and x not in (float("inf"), float("-inf"))
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+# --- vocabularies the parameters are checked against -------------------------------------
+
+
+def park_codes(conn: Connection) -> list[str]:
+    """The codes of every park, sorted."""
+    return list(conn.execute(text("SELECT code FROM park ORDER BY code")).scalars())
+
+
+def check_park(conn: Connection, park: str | None, *, parameter: str = "park") -> str | None:
+    """*park* when it names a park (or is None); :class:`InvalidParameter` otherwise."""
+    if park is None:
+        return None
+    known = park_codes(conn)
+    if park not in known:
+        raise InvalidParameter(parameter, f"unknown park {park!r}; known: {', '.join(known)}")
+    return park
+
+
+def check_land_uses(conn: Connection, value: str | None) -> list[str]:
+    """The land-use codes in the comma-separated *value*, each checked against the table."""
+    codes = _csv(value)
+    if not codes:
+        return []
+    known = set(conn.execute(text("SELECT code FROM land_use_class")).scalars())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise InvalidParameter(
+            "land_use", f"unknown land-use class {', '.join(unknown)} (GB/T 21010-2017 codes)"
+        )
+    return codes
+
+
+def check_statuses(value: str | None, allowed, *, parameter: str = "status") -> list[str]:
+    """The statuses in the comma-separated *value*, each one of *allowed*."""
+    values = _csv(value)
+    allowed = [str(a) for a in allowed]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise InvalidParameter(
+            parameter, f"unknown {parameter} {', '.join(unknown)}; one of: {', '.join(allowed)}"
+        )
+    return values
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def postgis_version(conn: Connection) -> str:
+    """The PostGIS library version the database runs."""
+    return conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
+
+
+def list_parks(conn: Connection) -> list[dict[str, Any]]:
+    """Every park with area, parcel count and manufacturing land."""
+    rows = conn.execute(text(sql("service.sql", "parks_list.sql"))).mappings().all()
+    return [
+        {
+            "code": r["code"],
+            "name_zh": r["name_zh"],
+            "name_en": r["name_en"],
+            "area_m2": float(r["area_m2"]),
+            "parcels": r["parcels"],
+            "manufacturing_m2": float(r["manufacturing_m2"]),
+            "manufacturing_mu": round(float(r["manufacturing_m2"]) / M2_PER_MU, 4),
+        }
+        for r in rows
+    ]
+
+
+def parcels_geojson(
+    conn: Connection,
+    *,
+    storage_srid: int,
+    park: str | None = None,
+    land_uses: list[str] | None = None,
+    statuses: list[str] | None = None,
+    min_area_mu: float | None = None,
+    max_area_mu: float | None = None,
+    bbox: BBox | None = None,
+    codes: list[str] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    precision: int = API_PRECISION,
+) -> str:
+    """A page of current parcels matching every filter, as FeatureCollection text."""
+    where, params = [], {}
+    if park:
+        where.append("v.park = :park")
+        params["park"] = park
+    if land_uses:
+        where.append("(v.land_use_code = ANY(:land_uses) OR c.parent_code = ANY(:land_uses))")
+        params["land_uses"] = land_uses
+    if statuses:
+        where.append("v.status = ANY(:statuses)")
+        params["statuses"] = statuses
+    if min_area_mu is not None:
+        where.append("v.area_m2 >= :min_m2")
+        params["min_m2"] = min_area_mu * M2_PER_MU
+    if max_area_mu is not None:
+        where.append("v.area_m2 <= :max_m2")
+        params["max_m2"] = max_area_mu * M2_PER_MU
+    if bbox is not None:
+        envelope = (
+            "ST_Transform(ST_Segmentize(ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, "
+            "4326), 0.001), :srid)"
+        )
+        where.append(f"v.geom && {envelope} AND ST_Intersects(v.geom, {envelope})")
+        params.update(
+            minlon=bbox.minlon,
+            minlat=bbox.minlat,
+            maxlon=bbox.maxlon,
+            maxlat=bbox.maxlat,
+            srid=storage_srid,
+        )
+    if codes is not None:
+        where.append("v.parcel_code = ANY(:codes)")
+        params["codes"] = codes
+    query = sql("service.sql", "parcels_features.sql").replace(
+        "{where}", "".join(f" AND {w}" for w in where)
+    )
+    params.update(limit=limit, offset=offset, precision=precision)
+    return conn.execute(text(query), params).scalar_one()
+
+
+def parcel_feature(conn: Connection, code: str, *, storage_srid: int) -> dict | None:
+    """The current version of one parcel as a GeoJSON Feature, or None if there is none."""
+    collection = json.loads(parcels_geojson(conn, storage_srid=storage_srid, codes=[code], limit=1))
+    features = collection["features"]
+    return features[0] if features else None
+
+
+def buildings_geojson(
+    conn: Connection,
+    *,
+    park: str | None = None,
+    min_vacant_m2: float | None = None,
+    precision: int = API_PRECISION,
+) -> str:
+    """Standard factory buildings with leased/vacant floor area, as FeatureCollection text."""
+    where, params = [], {"precision": precision}
+    if park:
+        where.append("fb.park = :park")
+        params["park"] = park
+    if min_vacant_m2 is not None:
+        where.append("fb.floor_area_m2 - coalesce(l.leased_m2, 0) >= :min_vacant")
+        params["min_vacant"] = min_vacant_m2
+    query = sql("service.sql", "buildings_features.sql").replace(
+        "{where}", "".join(f" AND {w}" for w in where)
+    )
+    return conn.execute(text(query), params).scalar_one()
+
+
+def projects_geojson(
+    conn: Connection,
+    *,
+    park: str | None = None,
+    statuses: list[str] | None = None,
+    precision: int = API_PRECISION,
+) -> str:
+    """Key projects with their sites (union of their parcels), as FeatureCollection text."""
+    where, params = [], {"precision": precision}
+    if park:
+        where.append("p.park = :park")
+        params["park"] = park
+    if statuses:
+        where.append("p.status = ANY(:statuses)")
+        params["statuses"] = statuses
+    query = sql("service.sql", "projects_features.sql").replace(
+        "{where}", "".join(f" AND {w}" for w in where)
+    )
+    return conn.execute(text(query), params).scalar_one()
+
+
+def park_boundaries_geojson(
+    conn: Connection, *, park: str | None = None, precision: int = MAP_PRECISION
+) -> str:
+    """Park boundaries with their key figures, as FeatureCollection text."""
+    params: dict[str, Any] = {"precision": precision}
+    where = ""
+    if park:
+        where = " AND p.code = :park"
+        params["park"] = park
+    query = sql("service.sql", "park_boundaries.sql").replace("{where}", where)
+    return conn.execute(text(query), params).scalar_one()
+
+
+def land_use_classes(conn: Connection, *, codes: list[str] | None = None) -> list[dict]:
+    """Land-use classes (all, or those named), with the manufacturing flag."""
+    query = "SELECT code, name_zh, name_en, is_manufacturing, level FROM land_use_class"
+    params = {}
+    if codes is not None:
+        query += " WHERE code = ANY(:codes)"
+        params["codes"] = codes
+    return [dict(r) for r in conn.execute(text(query + " ORDER BY code"), params).mappings()]
+
+
+_FIGURES = (
+    "parcels",
+    "area_m2",
+    "manufacturing_m2",
+    "reserve_m2",
+    "ready_m2",
+    "factory_buildings",
+    "factory_floor_m2",
+    "factory_vacant_m2",
+)
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in _FIGURES:
+        value = row[key]
+        out[key] = int(value) if key in ("parcels", "factory_buildings") else round(value, 2)
+    out["manufacturing_mu"] = round(row["manufacturing_m2"] / M2_PER_MU, 4)
+    out["manufacturing_ha"] = round(row["manufacturing_m2"] / M2_PER_HA, 4)
+    out["reserve_mu"] = round(row["reserve_m2"] / M2_PER_MU, 4)
+    out["area_by_class"] = {k: round(float(v), 2) for k, v in row["area_by_class"].items()}
+    out["projects_by_status"] = {k: int(v) for k, v in row["projects_by_status"].items()}
+    return out
+
+
+def stats(conn: Connection, *, park: str | None = None) -> dict[str, Any]:
+    """Key figures per park and for the city (the city always counts every park)."""
+    query = sql("service.sql", "stats.sql").replace("{where}", "")
+    rows = [dict(r) for r in conn.execute(text(query)).mappings()]
+    city: dict[str, Any] = {key: 0 for key in _FIGURES}
+    city["area_by_class"], city["projects_by_status"] = {}, {}
+    for row in rows:
+        for key in _FIGURES:
+            city[key] += row[key]
+        for key in ("area_by_class", "projects_by_status"):
+            for k, v in row[key].items():
+                city[key][k] = city[key].get(k, 0) + v
+    parks = [
+        {"park": r["park"], "name_zh": r["name_zh"], "name_en": r["name_en"], **_figures(r)}
+        for r in rows
+        if park is None or r["park"] == park
+    ]
+    return {"city": _figures(city), "parks": parks}

@@ -1,0 +1,53 @@
+"""Configuration from the environment (prefix ``PARKS_``; the database from ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://parks@127.0.0.1:5432/parks"
+
+
+class Settings(BaseSettings):
+    """Every knob the CLI, the service and the migrations share."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKS_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("DATABASE_URL", "PARKS_DATABASE_URL"),
+        description="SQLAlchemy URL of the PostGIS database.",
+    )
+    storage_srid: int = Field(
+        4545, description="EPSG code of the planar CRS geometry is stored in."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    per_park_floor: bool = Field(
+        False, description="Apply the never-decrease rule to each park's own total as well."
+    )
+    reads_need_token: bool = Field(False, description="Reads need a viewer (or better) token.")
+    basemap: Literal["none", "osm", "tianditu", "custom"] = "none"
+    tile_url: str | None = Field(None, description="XYZ template for the tianditu/custom basemap.")
+    map_vector_tile_threshold: int = Field(
+        5000, description="Above this many features a map layer is served as vector tiles."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg3(cls, value: str) -> str:
+        # A bare postgresql:// URL would make SQLAlchemy look for psycopg2; we ship psycopg 3.
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgres://")
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,114 @@
+"""Test databases: real PostGIS, throwaway, made from the template ``make db`` prepares.
+
+* ``empty_db_url``  — a new database with PostGIS and nothing else (per test function).
+* ``loaded_template`` — once per session: migrated from empty and loaded with the
+  committed sample; never used directly, only copied.
+* ``sample_db_url`` — a copy of the loaded template shared by a whole module (for reads).
+* ``fresh_db_url``  — a copy of the loaded template per test (for tests that commit).
+
+Every database made here is dropped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample" / "parks.gpkg"
+BASE_URL = os.environ.get("DATABASE_URL", "postgresql+psycopg://parks@127.0.0.1:5432/parks")
+
+
+def _url(database: str) -> str:
+    return make_url(BASE_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _admin() -> psycopg.Connection:
+    url = make_url(BASE_URL)
+    return psycopg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+class Databases:
+    """Creates and finally drops the session's databases."""
+
+    def __init__(self) -> None:
+        self.prefix = f"parks_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.made: list[str] = []
+        self.postgis_template = make_url(BASE_URL).database + "_template"
+
+    def create(self, *, template: str) -> str:
+        name = f"{self.prefix}_{len(self.made)}"
+        with _admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self.made.append(name)
+        return name
+
+    def drop_all(self) -> None:
+        with _admin() as conn:
+            for name in reversed(self.made):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases() -> Iterator[Databases]:
+    dbs = Databases()
+    try:
+        with _admin() as conn:
+            found = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (dbs.postgis_template,)
+            ).fetchone()
+    except psycopg.OperationalError as exc:  # pragma: no cover - environment problem
+        pytest.exit(f"no PostgreSQL at {BASE_URL}: {exc}; run `make db`", returncode=4)
+    if not found:  # pragma: no cover - environment problem
+        pytest.exit(f"database {dbs.postgis_template} is missing; run `make db`", returncode=4)
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture
+def empty_db_url(databases: Databases) -> str:
+    """A new database with the PostGIS extension and no tables."""
+    return _url(databases.create(template=databases.postgis_template))
+
+
+@pytest.fixture(scope="session")
+def loaded_template(databases: Databases) -> str:
+    """The name of a database migrated from empty and loaded with the sample."""
+    from service.db.engine import make_engine
+    from service.db.migrate import upgrade
+    from service.loader import load_dataset
+
+    name = databases.create(template=databases.postgis_template)
+    url = _url(name)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        load_dataset(engine, SAMPLE, storage_srid=4545, actor="test-loader")
+    finally:
+        engine.dispose()
+    return name
+
+
+@pytest.fixture(scope="module")
+def sample_db_url(databases: Databases, loaded_template: str) -> str:
+    """A copy of the loaded sample shared by one test module: read-only use."""
+    return _url(databases.create(template=loaded_template))
+
+
+@pytest.fixture
+def fresh_db_url(databases: Databases, loaded_template: str) -> str:
+    """A copy of the loaded sample for one test: commit freely."""
+    return _url(databases.create(template=loaded_template))
