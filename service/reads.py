@@ -140,8 +140,10 @@ def parcels_geojson(
     limit: int = 100,
     offset: int = 0,
     precision: int = API_PRECISION,
+    out_srid: int = 4326,
 ) -> str:
-    """A page of current parcels matching every filter, as FeatureCollection text."""
+    """A page of current parcels matching every filter, as FeatureCollection text in
+    EPSG:4326 (or *out_srid*)."""
     where, params = [], {}
     if park:
         where.append("v.park = :park")
@@ -177,7 +179,7 @@ def parcels_geojson(
     query = sql("service.sql", "parcels_features.sql").replace(
         "{where}", "".join(f" AND {w}" for w in where)
     )
-    params.update(limit=limit, offset=offset, precision=precision)
+    params.update(limit=limit, offset=offset, precision=precision, out_srid=out_srid)
     return conn.execute(text(query), params).scalar_one()
 
 

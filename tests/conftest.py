@@ -112,3 +112,49 @@ def sample_db_url(databases: Databases, loaded_template: str) -> str:
 def fresh_db_url(databases: Databases, loaded_template: str) -> str:
     """A copy of the loaded sample for one test: commit freely."""
     return _url(databases.create(template=loaded_template))
+
+
+# --- the app and its tokens ----------------------------------------------------------------
+
+
+@pytest.fixture
+def make_client() -> Iterator:
+    """``make_client(url, **settings)``: a TestClient of the app on database *url* (lifespan
+    run), closed after the test."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.settings import Settings
+
+    clients = []
+
+    def _make(url: str, **settings):
+        client = TestClient(create_app(Settings(database_url=url, **settings)))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield _make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_token() -> Iterator:
+    """``make_token(url, role, name=None)``: create a bearer token in database *url*; returns
+    the ``Authorization`` header dict."""
+    from service.auth import create_token
+    from service.db.engine import make_engine
+
+    engines = []
+
+    def _make(url: str, role: str, name: str | None = None) -> dict[str, str]:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        engines.append(engine)
+        with engine.begin() as conn:
+            token = create_token(conn, name=name or f"{role}-{uuid.uuid4().hex[:6]}", role=role)
+        return {"Authorization": f"Bearer {token}"}
+
+    yield _make
+    for engine in engines:
+        engine.dispose()

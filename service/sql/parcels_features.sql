@@ -1,4 +1,5 @@
--- A page of current parcels as a GeoJSON FeatureCollection text (EPSG:4326, RFC 7946).
+-- A page of current parcels as a GeoJSON FeatureCollection text (EPSG:4326, RFC 7946,
+-- unless :out_srid asks for another CRS).
 -- {where} is composed from the fixed fragments in service/reads.py.
 SELECT json_build_object(
          'type', 'FeatureCollection',
@@ -10,7 +11,7 @@ SELECT json_build_object(
                json_build_object(
                  'type', 'Feature',
                  'id', v.parcel_code,
-                 'geometry', ST_AsGeoJSON(ST_Transform(v.geom, 4326), :precision)::json,
+                 'geometry', ST_AsGeoJSON(ST_Transform(v.geom, :out_srid), :precision)::json,
                  'properties', json_build_object(
                    'parcel_code', v.parcel_code,
                    'park', v.park,

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from gis.crs import parse_crs
+from gis.errors import GisError
 from parks.errors import InvalidParameter, NotFound
 from parks.vocabulary import ParcelStatus, ProjectStatus
 from service import reads
@@ -90,9 +92,19 @@ def get_parcel(
     settings: SettingsDep,
     _reader: ReaderDep,
     parcel_code: Annotated[str, Path(min_length=1, max_length=64)],
+    crs: Annotated[
+        str | None,
+        Query(description="output CRS, e.g. EPSG:4545 for exact cadastral coordinates"),
+    ] = None,
 ) -> Response:
-    """The current version of one parcel as a GeoJSON Feature."""
-    feature = reads.parcel_feature(conn, parcel_code, storage_srid=settings.storage_srid)
+    """The current version of one parcel as a GeoJSON Feature (EPSG:4326 unless `crs`)."""
+    try:
+        out_srid = parse_crs(crs)
+    except GisError as exc:
+        raise InvalidParameter("crs", str(exc)) from None
+    feature = reads.parcel_feature(
+        conn, parcel_code, storage_srid=settings.storage_srid, out_srid=out_srid
+    )
     if feature is None:
         raise NotFound(f"parcel_code: no current parcel {parcel_code!r}")
     return geojson(json.dumps(feature, ensure_ascii=False))
