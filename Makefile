@@ -51,7 +51,7 @@ test: install db
 bench: install db
 	$(PY) bench/run.py
 
-screenshot: install db
+screenshot: load
 	$(PY) docs/make_screenshot.py
 
 clean:

@@ -29,10 +29,12 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 sample_app = typer.Typer(help="The synthetic sample data set.", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 change_app = typer.Typer(help="Land change sets.", no_args_is_help=True)
+audit_app = typer.Typer(help="The auditor's checks and reports.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sample_app, name="sample")
 app.add_typer(token_app, name="token")
 app.add_typer(change_app, name="change")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 err = Console(stderr=True)
@@ -293,6 +295,63 @@ def change_show(change_set_id: Annotated[int, typer.Argument(help="change set id
     with handled(), _engine().connect() as conn:
         detail = change_set_detail(conn, change_set_id)
     sys.stdout.write(json.dumps(detail, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result")] = False,
+) -> None:
+    """Reconcile the ledger with the parcels' history; exit 1 when anything is wrong."""
+    from service.audit.verify import verify
+
+    with handled(), _engine().connect() as conn:
+        result = verify(conn)
+    if as_json:
+        sys.stdout.write(json.dumps(result.body(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        console.print(
+            f"ledger total {result.ledger_total_m2:,.2f} m², recomputed from parcel history "
+            f"{result.recomputed_total_m2:,.2f} m²; never decreased: {result.monotonic}; "
+            f"hash chain intact: {result.chain_ok}; {result.rows_checked} ledger rows, "
+            f"{result.versions_checked} parcel versions checked"
+        )
+        for problem in result.problems:
+            err.print(f"[red]{problem['check']}[/red]: {problem['message']}")
+        console.print(
+            "[green]OK[/green]" if result.ok else f"[red]{len(result.problems)} problem(s)[/red]"
+        )
+    if not result.ok:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@audit_app.command("report")
+def audit_report(
+    out: Annotated[Path, typer.Option(help="the report: .xlsx (five sheets) or .csv (totals)")],
+    as_of: Annotated[
+        str | None, typer.Option(help="ISO 8601 date (its end) or time; default now")
+    ] = None,
+) -> None:
+    """Write the audit report as of a moment."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from service.audit.queries import parse_moment
+    from service.audit.report import write_report
+
+    settings = get_settings()
+    with handled(), _engine().connect() as conn:
+        moment = parse_moment(
+            as_of, parameter="as_of", zone=settings.timezone, end_of_day=True
+        ) or datetime.now(ZoneInfo(settings.timezone))
+        totals = write_report(conn, as_of=moment, out=out)
+    city = totals["city"]
+    console.print(
+        f"wrote {out}: as of {totals['as_of']}, manufacturing land "
+        f"{city['manufacturing_m2']:,.2f} m² ({city['manufacturing_mu']:,.2f} 亩)"
+    )
 
 
 # --- tokens -----------------------------------------------------------------------------

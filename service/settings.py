@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         False, description="Apply the never-decrease rule to each park's own total as well."
     )
     reads_need_token: bool = Field(False, description="Reads need a viewer (or better) token.")
+    timezone: str = Field(
+        "Asia/Shanghai", description="Zone of dates and times given without one (as_of=2025-12-31)."
+    )
     basemap: Literal["none", "osm", "tianditu", "custom"] = "none"
     tile_url: str | None = Field(None, description="XYZ template for the tianditu/custom basemap.")
     map_vector_tile_threshold: int = Field(

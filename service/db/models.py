@@ -115,6 +115,7 @@ class ParcelVersion(Base):
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     change_set_id: Mapped[int] = mapped_column(ForeignKey("change_set.id"))
     ended_by_change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+    content_sha256: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(_in("status", ParcelStatus), name="parcel_status_known"),

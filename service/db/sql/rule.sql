@@ -204,12 +204,7 @@ BEGIN
     END IF;
 
     -- Accepted: the change set this transaction recorded, or one made for it.
-    SELECT * INTO v_cs FROM change_set WHERE txid = v_txid;
-    IF NOT FOUND THEN
-        INSERT INTO change_set (kind, reason, actor, txid)
-        VALUES ('direct_sql', 'changed by SQL outside the application', session_user, v_txid)
-        RETURNING * INTO v_cs;
-    END IF;
+    v_cs := change_set_of_this_transaction();
     v_at := greatest(v_cs.committed_at, coalesce(v_prev.at, v_cs.committed_at));
 
     -- Per-park deltas and running totals, every park present in both.
@@ -250,11 +245,36 @@ BEGIN
         MESSAGE = format('%s on %s is refused: %s', TG_OP, TG_TABLE_NAME, TG_ARGV[0]);
 END $$;
 
--- History is kept: a closed version is never edited or deleted. The current version may
--- be closed (valid_to set) by a change set; in-place edits of it by SQL are judged by the
--- rule at commit like any other change.
+-- The change set of this transaction; one made for it (kind 'direct_sql') when the
+-- transaction changes parcels without having recorded one.
+CREATE OR REPLACE FUNCTION change_set_of_this_transaction() RETURNS change_set
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_cs change_set%ROWTYPE;
+BEGIN
+    SELECT * INTO v_cs FROM change_set WHERE txid = txid_current();
+    IF NOT FOUND THEN
+        INSERT INTO change_set (kind, reason, actor, txid)
+        VALUES ('direct_sql', 'changed by SQL outside the application', session_user,
+                txid_current())
+        RETURNING * INTO v_cs;
+    END IF;
+    RETURN v_cs;
+END $$;
+
+-- History is kept, whoever writes:
+--  * a closed version is never edited or deleted;
+--  * a standing version made by an earlier transaction is never changed in place: an
+--    UPDATE of it closes it and inserts the edited state as a new version (the UPDATE
+--    itself then reports 0 rows), and a DELETE of it closes it (the parcel is retired);
+--  * closing a version (setting valid_to) and amending or dropping a version this same
+--    transaction made are the writes that pass through.
+-- The rule's triggers see the resulting closes and inserts like any other change.
 CREATE OR REPLACE FUNCTION parcel_history_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_cs  change_set%ROWTYPE;
+    v_own boolean;
 BEGIN
     IF OLD.valid_to IS NOT NULL THEN
         RAISE EXCEPTION USING
@@ -263,9 +283,39 @@ BEGIN
                              'history is kept forever', TG_OP, OLD.parcel_code, OLD.version_id,
                              OLD.valid_to);
     END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
+    IF TG_OP = 'UPDATE' AND NEW.valid_to IS NOT NULL THEN
+        IF NEW.ended_by_change_set_id IS NULL THEN
+            NEW.ended_by_change_set_id := (change_set_of_this_transaction()).id;
+        END IF;
+        RETURN NEW;
     END IF;
+    SELECT c.txid = txid_current() INTO v_own FROM change_set c WHERE c.id = OLD.change_set_id;
+    IF v_own THEN
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
+        RETURN NEW;
+    END IF;
+    v_cs := change_set_of_this_transaction();
+    UPDATE parcel_version SET valid_to = v_cs.committed_at, ended_by_change_set_id = v_cs.id
+     WHERE version_id = OLD.version_id;
+    IF TG_OP = 'UPDATE' THEN
+        INSERT INTO parcel_version (parcel_code, park, land_use_code, status, holder,
+                                    supply_mode, supplied_on, geom, valid_from, change_set_id)
+        VALUES (NEW.parcel_code, NEW.park, NEW.land_use_code, NEW.status, NEW.holder,
+                NEW.supply_mode, NEW.supplied_on, NEW.geom, v_cs.committed_at, v_cs.id);
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- A version inserted by SQL without a change set or a start gets this transaction's.
+CREATE OR REPLACE FUNCTION parcel_version_defaults() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_cs change_set%ROWTYPE := change_set_of_this_transaction();
+BEGIN
+    NEW.change_set_id := coalesce(NEW.change_set_id, v_cs.id);
+    NEW.valid_from := coalesce(NEW.valid_from, v_cs.committed_at);
     RETURN NEW;
 END $$;
 
@@ -280,6 +330,9 @@ CREATE TRIGGER parcel_version_rule_delete AFTER DELETE ON parcel_version
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rule_collect_delete();
 CREATE TRIGGER parcel_version_history_guard BEFORE UPDATE OR DELETE ON parcel_version
     FOR EACH ROW EXECUTE FUNCTION parcel_history_guard();
+CREATE TRIGGER parcel_version_defaults BEFORE INSERT ON parcel_version
+    FOR EACH ROW WHEN (NEW.change_set_id IS NULL OR NEW.valid_from IS NULL)
+    EXECUTE FUNCTION parcel_version_defaults();
 CREATE TRIGGER parcel_version_no_truncate BEFORE TRUNCATE ON parcel_version
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('parcel history is kept forever');
 

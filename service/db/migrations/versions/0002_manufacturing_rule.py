@@ -67,6 +67,7 @@ def downgrade() -> None:
         ("parcel_version_rule_update", "parcel_version"),
         ("parcel_version_rule_delete", "parcel_version"),
         ("parcel_version_history_guard", "parcel_version"),
+        ("parcel_version_defaults", "parcel_version"),
         ("parcel_version_no_truncate", "parcel_version"),
         ("land_use_class_rule_flag", "land_use_class"),
         ("land_use_class_no_truncate", "land_use_class"),
@@ -85,6 +86,8 @@ def downgrade() -> None:
         "rule_mark_change_set()",
         "rule_commit_check()",
         "parcel_history_guard()",
+        "parcel_version_defaults()",
+        "change_set_of_this_transaction()",
         "refuse_change()",
         "ledger_hash(bigint, timestamptz, text, bigint, text, text, double precision, "
         "double precision, jsonb, jsonb, text)",

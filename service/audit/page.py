@@ -1,0 +1,55 @@
+"""The /audit page: verification, the manufacturing total over time, totals as of a date,
+recent ledger rows and refusals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Connection
+
+from service.audit import queries
+from service.audit.chart import step_chart_svg
+from service.audit.verify import verify
+from service.mapdata import WEB_DIR
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=select_autoescape(["html"])
+    )
+
+
+def audit_page_html(conn: Connection, *, as_of: datetime | None, zone: str) -> str:
+    """Render the audit page (as of *as_of*, default now)."""
+    now = datetime.now(ZoneInfo(zone))
+    moment = as_of or now
+    series = queries.manufacturing_series(conn)
+    lines: dict[str, list[tuple[datetime, float]]] = {
+        "全市 city": [(s["at"], s["city_m2"]) for s in series]
+    }
+    for park in sorted({p for s in series for p in s["parks_m2"]}):
+        lines[park] = [(s["at"], s["parks_m2"].get(park, 0.0)) for s in series]
+    ledger = queries.ledger_rows(conn, limit=1, offset=0)
+    recent = queries.ledger_rows(conn, limit=20, offset=max(0, ledger["total"] - 20))["rows"]
+    refused = queries.refusals(conn, limit=10)
+    for row in recent + refused["rows"]:
+        row["at"] = datetime.fromisoformat(row["at"]).astimezone(ZoneInfo(zone)).isoformat()
+    return (
+        _templates()
+        .get_template("audit.html")
+        .render(
+            generated_at=now.strftime("%Y-%m-%d %H:%M %Z"),
+            verification=verify(conn),
+            chart=step_chart_svg(lines, now=now),
+            totals=queries.totals_as_of(conn, as_of=moment, group_by=["park"]),
+            as_of_label=moment.strftime("%Y-%m-%d %H:%M %Z"),
+            as_of_input=moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d"),
+            ledger=ledger,
+            recent=list(reversed(recent)),
+            refused=refused,
+        )
+    )
