@@ -150,6 +150,11 @@ class ParcelVersion(Base):
             postgresql_where=text("valid_to IS NULL"),
         ),
         Index("parcel_version_change_set", "change_set_id"),
+        Index(
+            "parcel_version_period",
+            text("tstzrange(valid_from, valid_to)"),
+            postgresql_using="gist",
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 """Tamper evidence for parcel history: a SHA-256 fingerprint of each parcel version's
 content, stamped by the database on every write (and the defaults for versions written by
-plain SQL), so verification can name a version altered with triggers disabled.
+plain SQL), so verification can name a version altered with triggers disabled. Also the
+GiST index on each version's validity period that "as of" questions use.
 
 Revision ID: 0003
 Revises: 0002
@@ -32,9 +33,17 @@ def upgrade() -> None:
     op.execute("UPDATE parcel_version v SET content_sha256 = parcel_version_fingerprint(v)")
     op.execute("ALTER TABLE parcel_version ENABLE TRIGGER USER")
     op.alter_column("parcel_version", "content_sha256", nullable=False)
+    # "As of" questions ask which versions' periods contain a moment.
+    op.create_index(
+        "parcel_version_period",
+        "parcel_version",
+        [sa.text("tstzrange(valid_from, valid_to)")],
+        postgresql_using="gist",
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("parcel_version_period", table_name="parcel_version")
     op.execute("DROP TRIGGER IF EXISTS parcel_version_stamp ON parcel_version")
     op.execute("DROP FUNCTION IF EXISTS parcel_version_stamp()")
     op.execute("DROP FUNCTION IF EXISTS parcel_version_fingerprint(parcel_version)")
