@@ -42,7 +42,16 @@ def parse_crs(value: str | int | None, *, default: int = WGS84) -> int:
     epsg = crs.to_epsg()
     if epsg is None:
         raise UnknownCRS(f"CRS {value!r} has no EPSG code")
+    if not (crs.is_geographic or crs.is_projected) or crs.is_vertical:
+        raise UnknownCRS(f"CRS {value!r} is not a horizontal (2D) coordinate system")
     return epsg
+
+
+def area_of_use(epsg: int) -> tuple[float, float, float, float] | None:
+    """The WGS84 bounds (west, south, east, north) where *epsg* is meant to be used, or
+    None when PROJ doesn't say."""
+    area = CRS.from_epsg(epsg).area_of_use
+    return (area.west, area.south, area.east, area.north) if area else None
 
 
 @lru_cache(maxsize=64)

@@ -35,9 +35,15 @@ app.add_typer(sample_app, name="sample")
 app.add_typer(token_app, name="token")
 app.add_typer(change_app, name="change")
 app.add_typer(audit_app, name="audit")
+targets_app = typer.Typer(
+    help="What each park must keep: reserve land (亩) and vacant factory floor (m²).",
+    no_args_is_help=True,
+)
+app.add_typer(targets_app, name="targets")
 
-console = Console()
-err = Console(stderr=True)
+# soft_wrap: a message is one line however narrow the terminal (scripts grep for it).
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 #: Exit codes: 1 a refused or invalid request, 2 usage, 3 the rule refused a change set,
 #: 4 the database is unreachable.
@@ -283,6 +289,7 @@ def change_apply(
             request,
             actor=actor or f"cli:{getpass.getuser()}",
             storage_srid=get_settings().storage_srid,
+            timezone=get_settings().timezone,
         )
     sys.stdout.write(json.dumps(applied.body(), ensure_ascii=False, indent=2) + "\n")
 
@@ -352,6 +359,95 @@ def audit_report(
         f"wrote {out}: as of {totals['as_of']}, manufacturing land "
         f"{city['manufacturing_m2']:,.2f} m² ({city['manufacturing_mu']:,.2f} 亩)"
     )
+
+
+# --- targets ----------------------------------------------------------------------------
+
+#: ``parks targets check`` exits with this when a park is short of a target.
+EXIT_TARGET_SHORT = 5
+
+
+def _print_targets(parks: list[dict]) -> None:
+    table = Table(title="园区保有目标 Park targets", title_justify="left")
+    for column in ("park", "储备 reserve 亩 (target)", "空置厂房 vacant m² (target)", ""):
+        table.add_column(column, justify="left" if column in ("park", "") else "right")
+    for p in parks:
+        verdict = "[green]met 达标[/green]" if p["met"] else "[red]short 不足[/red]"
+        reserve = f"{p['actual_reserve_mu']:,.1f} ({p['min_reserve_mu']:,.1f})"
+        if not p["reserve_met"]:
+            reserve += f" [red]−{p['reserve_short_mu']:,.1f}[/red]"
+        floor = f"{p['actual_vacant_floor_m2']:,.0f} ({p['min_vacant_floor_m2']:,.0f})"
+        if not p["floor_met"]:
+            floor += f" [red]−{p['floor_short_m2']:,.0f}[/red]"
+        name = p["park"] + ("" if p["target_set"] else " (no target set)")
+        table.add_row(name, reserve, floor, verdict)
+    console.print(table)
+
+
+@targets_app.command("show")
+def targets_show(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Each park's targets, actual figures, and whether each is met or short by how much."""
+    from service.planning.targets import targets_body
+
+    with handled(), _engine().connect() as conn:
+        body = targets_body(conn)
+    if as_json:
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_targets(body["parks"])
+
+
+@targets_app.command("check")
+def targets_check(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Like show, but exit 5 when any park is short of a target (for a daily cron)."""
+    from service.planning.targets import targets_body
+
+    with handled(), _engine().connect() as conn:
+        body = targets_body(conn)
+    if as_json:
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_targets(body["parks"])
+    if not body["met"]:
+        err.print(f"[red]short of a target: {', '.join(body['short'])}[/red]")
+        raise typer.Exit(EXIT_TARGET_SHORT)
+
+
+@targets_app.command("set")
+def targets_set(
+    park: Annotated[str, typer.Argument(help="the park's code")],
+    min_reserve_mu: Annotated[
+        float | None, typer.Option(help="reserve + ready land to keep, 亩")
+    ] = None,
+    min_vacant_floor_m2: Annotated[
+        float | None, typer.Option(help="vacant standard-factory floor to keep, m²")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="who sets it (default: cli:<login name>)")] = None,
+) -> None:
+    """Set a park's targets (an option left out keeps its value)."""
+    import getpass
+
+    from parks.errors import InvalidParameter
+    from service.planning.targets import set_target
+
+    with handled():
+        if min_reserve_mu is None and min_vacant_floor_m2 is None:
+            raise InvalidParameter(
+                "min_reserve_mu", "give --min-reserve-mu and/or --min-vacant-floor-m2"
+            )
+        with _engine().begin() as conn:
+            status = set_target(
+                conn,
+                park,
+                updated_by=by or f"cli:{getpass.getuser()}",
+                min_reserve_mu=min_reserve_mu,
+                min_vacant_floor_m2=min_vacant_floor_m2,
+            )
+    _print_targets([status])
 
 
 # --- tokens -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.crs import area_of_use
 from parks.errors import InvalidParameter
 from parks.units import M2_PER_HA, M2_PER_MU
 from service.db.sqlfiles import sql
@@ -47,6 +48,25 @@ class BBox:
         if minlon >= maxlon or minlat >= maxlat:
             raise InvalidParameter(parameter, "min must be less than max on both axes")
         return cls(minlon, minlat, maxlon, maxlat)
+
+    def clipped_to(self, bounds: tuple[float, float, float, float] | None) -> BBox | None:
+        """The part of the box inside *bounds* (west, south, east, north), None if none.
+
+        Parcels are stored in a projected CRS valid over a limited zone; a box reaching far
+        outside it can't be projected, and no parcel lies out there anyway.
+        """
+        if bounds is None:
+            return self
+        west, south, east, north = bounds
+        clipped = BBox(
+            max(self.minlon, west),
+            max(self.minlat, south),
+            min(self.maxlon, east),
+            min(self.maxlat, north),
+        )
+        if clipped.minlon >= clipped.maxlon or clipped.minlat >= clipped.maxlat:
+            return None
+        return clipped
 
 
 def _finite(x: float) -> bool:
@@ -102,6 +122,12 @@ def check_statuses(value: str | None, allowed, *, parameter: str = "status") -> 
 
 
 # --- queries -----------------------------------------------------------------------------
+
+
+def srid_known(conn: Connection, srid: int) -> bool:
+    """Whether PostGIS can transform to *srid* (it is in spatial_ref_sys)."""
+    found = conn.execute(text("SELECT 1 FROM spatial_ref_sys WHERE srid = :s"), {"s": srid})
+    return found.first() is not None
 
 
 def postgis_version(conn: Connection) -> str:
@@ -161,6 +187,9 @@ def parcels_geojson(
         where.append("v.area_m2 <= :max_m2")
         params["max_m2"] = max_area_mu * M2_PER_MU
     if bbox is not None:
+        bbox = bbox.clipped_to(area_of_use(storage_srid))
+        if bbox is None:  # nothing of the storage CRS's zone is in the box
+            return json.dumps({"type": "FeatureCollection", "numberReturned": 0, "features": []})
         envelope = (
             "ST_Transform(ST_Segmentize(ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, "
             "4326), 0.001), :srid)"
@@ -183,9 +212,25 @@ def parcels_geojson(
     return conn.execute(text(query), params).scalar_one()
 
 
-def parcel_feature(conn: Connection, code: str, *, storage_srid: int) -> dict | None:
-    """The current version of one parcel as a GeoJSON Feature, or None if there is none."""
-    collection = json.loads(parcels_geojson(conn, storage_srid=storage_srid, codes=[code], limit=1))
+def parcel_feature(
+    conn: Connection, code: str, *, storage_srid: int, out_srid: int = 4326
+) -> dict | None:
+    """The current version of one parcel as a GeoJSON Feature, or None if there is none.
+
+    In EPSG:4326 by default; with *out_srid* (e.g. the storage CRS, for cadastral work such
+    as splitting a parcel exactly) coordinates are in that CRS, to the millimetre.
+    """
+    precision = API_PRECISION if out_srid in (4326, 4490) else 3
+    collection = json.loads(
+        parcels_geojson(
+            conn,
+            storage_srid=storage_srid,
+            codes=[code],
+            limit=1,
+            precision=precision,
+            out_srid=out_srid,
+        )
+    )
     features = collection["features"]
     return features[0] if features else None
 

@@ -29,11 +29,12 @@ def parse_moment(
         return None
     text_value = value.strip()
     try:
-        if len(text_value) == 10:
+        try:  # a date alone, extended (2025-12-31) or basic (20251231) format
             day = date.fromisoformat(text_value)
-            moment = datetime.combine(day, time.max if end_of_day else time.min)
-        else:
+        except ValueError:
             moment = datetime.fromisoformat(text_value.replace("Z", "+00:00"))
+        else:
+            moment = datetime.combine(day, time.max if end_of_day else time.min)
     except ValueError:
         raise InvalidParameter(
             parameter, f"not an ISO 8601 date or time: {value!r} (e.g. 2025-12-31T23:59:59+08:00)"

@@ -158,7 +158,21 @@ def _check_chain(rows: list[dict], result: Verification) -> None:
 
 def _check_monotonic(rows: list[dict], result: Verification, tolerance_m2: float) -> None:
     high = 0.0
+    park_high: dict[str, float] = defaultdict(float)
     for row in rows:
+        for park, total in (row["total_parks"] or {}).items():
+            park_high[park] = max(park_high[park], float(total))
+            recorded = float((row["high_water_parks"] or {}).get(park, 0.0))
+            if abs(recorded - park_high[park]) > tolerance_m2:
+                result.problem(
+                    "park_high_water",
+                    f"ledger row {row['seq']}: park {park}'s recorded high-water mark is not "
+                    "the running maximum of its totals",
+                    ledger_seq=row["seq"],
+                    park=park,
+                    expected=round(park_high[park], 4),
+                    found=round(recorded, 4),
+                )
         total = row["total_city_m2"]
         if total < high - tolerance_m2:
             result.monotonic = False
@@ -241,17 +255,29 @@ def _check_against_history(
                     found=round(float(total), 4),
                     **where,
                 )
-    for cs, by_park in sorted(deltas.items()):
-        moved = sum(by_park.values())
-        if cs not in ledgered and abs(moved) > tolerance_m2:
+    # Every committed change set has its ledger row, whether or not it moved land (a
+    # refused one left no change set behind: its transaction was rolled back).
+    for (cs,) in conn.execute(text("SELECT id FROM change_set ORDER BY id")):
+        if cs not in ledgered:
+            moved = sum(deltas.get(cs, {}).values())
             result.problem(
                 "unledgered_change_set",
-                f"change set {cs} moved {moved:,.4f} m² of manufacturing land but has no "
-                "ledger row",
+                f"change set {cs} was committed (moving {moved:,.4f} m² of manufacturing "
+                "land) but has no ledger row",
                 change_set_id=cs,
                 expected=round(moved, 4),
                 found=None,
             )
+    last_seq = conn.execute(text("SELECT last_seq FROM ledger_head")).scalar()
+    if rows and last_seq is not None and last_seq != rows[-1]["seq"]:
+        result.problem(
+            "sequence",
+            f"the ledger handed out sequence numbers up to {last_seq} but its last row is "
+            f"{rows[-1]['seq']}: rows at the end are missing",
+            ledger_seq=rows[-1]["seq"],
+            expected=last_seq,
+            found=rows[-1]["seq"],
+        )
     current = conn.execute(
         text(
             "SELECT coalesce(sum(v.area_m2), 0) FROM parcel_version v "

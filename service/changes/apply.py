@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import shapely
 from sqlalchemy import Connection, Engine, text
@@ -22,6 +23,7 @@ from gis.crs import parse_crs
 from gis.errors import GisError
 from gis.geometry import as_multipolygon, parcel_geometry
 from parks.errors import (
+    ConcurrentChange,
     InvalidChangeSet,
     ManufacturingLandWouldDecrease,
     ParksError,
@@ -109,6 +111,7 @@ class _Context:
     conn: Connection
     change_set: OpenChangeSet
     srid: int
+    zone: ZoneInfo
     effects: list[dict[str, Any]] = field(default_factory=list)
 
     # --- lookups -----------------------------------------------------------------
@@ -140,7 +143,13 @@ class _Context:
         ).scalar()
         if used is True:
             raise OperationProblem(f"parcel {code} already exists")
-        if used is False:
+        if (
+            used is False
+            or self.conn.execute(
+                text("SELECT 1 FROM parcel_lineage WHERE parent_code = :c OR child_code = :c"),
+                {"c": code},
+            ).first()
+        ):
             raise OperationProblem(f"parcel code {code} was used before; codes are not reused")
 
     def ensure_class(self, code: str) -> None:
@@ -378,6 +387,7 @@ def _merge(ctx: _Context, op: Merge) -> dict:
         ctx.end(v)
     holders = {v.holder for v in inputs}
     modes = {v.supply_mode for v in inputs}
+    supplied = {v.supplied_on for v in inputs}
     after = ctx.insert(
         geom=merged,
         parcel_code=op.parcel_code,
@@ -386,6 +396,7 @@ def _merge(ctx: _Context, op: Merge) -> dict:
         status=statuses.pop(),
         holder=holders.pop() if len(holders) == 1 else None,
         supply_mode=modes.pop() if len(modes) == 1 else None,
+        supplied_on=supplied.pop() if len(supplied) == 1 else None,
     )
     for v in inputs:
         ctx.lineage(v.parcel_code, op.parcel_code, "merge")
@@ -438,7 +449,7 @@ def _supply(ctx: _Context, op: Supply) -> dict:
         status=ParcelStatus.SUPPLIED.value,
         holder=op.holder,
         supply_mode=op.mode.value,
-        supplied_on=ctx.change_set.at.date(),
+        supplied_on=ctx.change_set.at.astimezone(ctx.zone).date(),
     )
     return {"before": [before], "after": [after]}
 
@@ -474,7 +485,12 @@ _APPLY = {
 
 
 def apply_change_set(
-    engine: Engine, request: ChangeSetRequest, *, actor: str, storage_srid: int
+    engine: Engine,
+    request: ChangeSetRequest,
+    *,
+    actor: str,
+    storage_srid: int,
+    timezone: str = "Asia/Shanghai",
 ) -> AppliedChangeSet:
     """Apply *request* as *actor* in one transaction; return what it did.
 
@@ -493,7 +509,9 @@ def apply_change_set(
                 actor=actor,
                 operations=submitted["operations"],
             )
-            ctx = _Context(conn=conn, change_set=change_set, srid=storage_srid)
+            ctx = _Context(
+                conn=conn, change_set=change_set, srid=storage_srid, zone=ZoneInfo(timezone)
+            )
             problems = []
             for index, operation in enumerate(request.operations):
                 savepoint = conn.begin_nested()
@@ -505,6 +523,8 @@ def apply_change_set(
                     problems.append(Problem(index, str(exc)))
                     continue
                 except DBAPIError as exc:
+                    if isinstance(domain_error_from_database(exc), ConcurrentChange):
+                        raise  # a race (deadlock, serialization): the whole set may be retried
                     savepoint.rollback()
                     problems.append(Problem(index, _database_message(exc)))
                     continue

@@ -30,7 +30,11 @@ def post_change_set(
     would end below its high-water mark; 422 when an operation is invalid. Either way
     nothing is stored."""
     applied = apply_change_set(
-        engine, request, actor=principal.name, storage_srid=settings.storage_srid
+        engine,
+        request,
+        actor=principal.name,
+        storage_srid=settings.storage_srid,
+        timezone=settings.timezone,
     )
     return JSONResponse(applied.body(), status_code=201)
 

@@ -53,7 +53,7 @@ def list_parcels(
         str | None, Query(description="minlon,minlat,maxlon,maxlat (EPSG:4326)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> Response:
     """Current parcels matching every filter, as a GeoJSON FeatureCollection (EPSG:4326)."""
     reads.check_park(conn, park)
@@ -102,6 +102,8 @@ def get_parcel(
         out_srid = parse_crs(crs)
     except GisError as exc:
         raise InvalidParameter("crs", str(exc)) from None
+    if not reads.srid_known(conn, out_srid):
+        raise InvalidParameter("crs", f"EPSG:{out_srid} is not in PostGIS's spatial_ref_sys")
     feature = reads.parcel_feature(
         conn, parcel_code, storage_srid=settings.storage_srid, out_srid=out_srid
     )

@@ -230,8 +230,10 @@ BEGIN
             ledger_hash(v_seq, v_at, v_cs.actor, v_cs.id, v_cs.kind, v_cs.document_no,
                         v_delta_city, v_after, v_delta_parks, v_total_parks, v_prev_hash));
 
+    PERFORM set_config('parks.rule_committing', v_txid::text, true);
     DELETE FROM rule_pending WHERE txid = v_txid;
     DELETE FROM rule_txn WHERE txid = v_txid;
+    PERFORM set_config('parks.rule_committing', '', true);
     RETURN NULL;
 END $$;
 
@@ -254,9 +256,12 @@ DECLARE
 BEGIN
     SELECT * INTO v_cs FROM change_set WHERE txid = txid_current();
     IF NOT FOUND THEN
-        INSERT INTO change_set (kind, reason, actor, txid)
+        -- Like the application, take the city's ledger lock before reading the clock, so
+        -- this change set's time orders it among the others exactly as the ledger will.
+        PERFORM 1 FROM ledger_head WHERE id FOR UPDATE;
+        INSERT INTO change_set (kind, reason, actor, txid, committed_at)
         VALUES ('direct_sql', 'changed by SQL outside the application', session_user,
-                txid_current())
+                txid_current(), clock_timestamp())
         RETURNING * INTO v_cs;
     END IF;
     RETURN v_cs;
@@ -284,9 +289,25 @@ BEGIN
                              OLD.valid_to);
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.valid_to IS NOT NULL THEN
-        IF NEW.ended_by_change_set_id IS NULL THEN
-            NEW.ended_by_change_set_id := (change_set_of_this_transaction()).id;
+        -- Closing a version: nothing else about it may change, and it closes at the time
+        -- of the change set that closes it.
+        IF (NEW.parcel_code, NEW.park, NEW.land_use_code, NEW.status, NEW.holder,
+            NEW.supply_mode, NEW.supplied_on, NEW.valid_from, NEW.change_set_id,
+            NEW.version_id)
+           IS DISTINCT FROM
+           (OLD.parcel_code, OLD.park, OLD.land_use_code, OLD.status, OLD.holder,
+            OLD.supply_mode, OLD.supplied_on, OLD.valid_from, OLD.change_set_id,
+            OLD.version_id)
+           OR NOT ST_OrderingEquals(NEW.geom, OLD.geom) THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'MF002',
+                MESSAGE = format('closing parcel %s''s version %s may not change it: write '
+                                 'the new state as a new version', OLD.parcel_code,
+                                 OLD.version_id);
         END IF;
+        v_cs := change_set_of_this_transaction();
+        NEW.ended_by_change_set_id := v_cs.id;
+        NEW.valid_to := v_cs.committed_at;
         RETURN NEW;
     END IF;
     SELECT c.txid = txid_current() INTO v_own FROM change_set c WHERE c.id = OLD.change_set_id;
@@ -319,6 +340,24 @@ BEGIN
     RETURN NEW;
 END $$;
 
+-- The rule's working tables (what a transaction changed, and the mark that makes the
+-- commit check run) may only be emptied by the commit check itself: a client deleting
+-- its own pending rows would otherwise slip a loss past the rule.
+CREATE OR REPLACE FUNCTION rule_tables_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('parks.rule_committing', true) IS DISTINCT FROM txid_current()::text THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'MF002',
+            MESSAGE = format('%s on %s is refused: only the rule''s commit check may change '
+                             'it', TG_OP, TG_TABLE_NAME);
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END $$;
+
 -- 5. Triggers -----------------------------------------------------------------------
 
 CREATE TRIGGER parcel_version_rule_insert AFTER INSERT ON parcel_version
@@ -346,6 +385,15 @@ CREATE TRIGGER change_set_rule_mark AFTER INSERT ON change_set
     FOR EACH ROW EXECUTE FUNCTION rule_mark_change_set();
 CREATE TRIGGER change_set_no_truncate BEFORE TRUNCATE ON change_set
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('change sets are the record of every change');
+
+CREATE TRIGGER rule_pending_guard BEFORE UPDATE OR DELETE ON rule_pending
+    FOR EACH ROW EXECUTE FUNCTION rule_tables_guard();
+CREATE TRIGGER rule_pending_no_truncate BEFORE TRUNCATE ON rule_pending
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('only the rule''s commit check may');
+CREATE TRIGGER rule_txn_guard BEFORE UPDATE OR DELETE ON rule_txn
+    FOR EACH ROW EXECUTE FUNCTION rule_tables_guard();
+CREATE TRIGGER rule_txn_no_truncate BEFORE TRUNCATE ON rule_txn
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('only the rule''s commit check may');
 
 CREATE CONSTRAINT TRIGGER rule_check_at_commit AFTER INSERT ON rule_txn
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rule_commit_check();

@@ -74,6 +74,10 @@ def downgrade() -> None:
         ("change_set_rule_mark", "change_set"),
         ("change_set_no_truncate", "change_set"),
         ("rule_check_at_commit", "rule_txn"),
+        ("rule_pending_guard", "rule_pending"),
+        ("rule_pending_no_truncate", "rule_pending"),
+        ("rule_txn_guard", "rule_txn"),
+        ("rule_txn_no_truncate", "rule_txn"),
         ("ledger_append_only", "ledger"),
         ("ledger_no_truncate", "ledger"),
     ]:
@@ -89,6 +93,7 @@ def downgrade() -> None:
         "parcel_version_defaults()",
         "change_set_of_this_transaction()",
         "refuse_change()",
+        "rule_tables_guard()",
         "ledger_hash(bigint, timestamptz, text, bigint, text, text, double precision, "
         "double precision, jsonb, jsonb, text)",
         "ledger_parks_text(jsonb)",
