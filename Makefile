@@ -45,13 +45,14 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 test: install db
+	bash scripts/ensure-chromium.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 bench: install db
 	$(PY) bench/run.py
 
-screenshot: load
+screenshot: install db
 	$(PY) docs/make_screenshot.py
 
 clean:

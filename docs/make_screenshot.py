@@ -1,65 +1,42 @@
-"""Render the map pages to PNG with headless Chromium (Debian's package) for the README.
+"""Re-render the pictures in docs/ — the README's among them — from the browser tests.
 
-Usage: ``make screenshot`` (loads the sample into DATABASE_URL's database if needed).
-Writes docs/map-city.png and docs/map-caijiapo.png.
+Usage: ``make screenshot``. The browser tests (tests/browser) start the service against a
+throwaway copy of the sample, open the maps in headless Chromium (Debian's package, with
+nothing but the service reachable) and, with ``PARKS_UPDATE_SCREENSHOTS=1``, copy their
+screenshots here: map-caijiapo.png (the README's), map-city.png, map-availability.png and
+map-draw-query.png.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from service.db.engine import get_engine  # noqa: E402
-from service.mapdata import park_map_html  # noqa: E402
-from service.settings import get_settings  # noqa: E402
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--window-size=1400,900",
-    "--virtual-time-budget=6000",
+TESTS = [
+    "tests/browser/test_browser_pages.py::test_park_map_loads_with_nothing_but_the_service_and_draws_every_parcel",
+    "tests/browser/test_browser_pages.py::test_city_map_draws_the_parcels_of_every_park",
+    "tests/browser/test_browser_tools.py::test_availability_map_highlights_candidates_and_writes_the_criteria",
+    "tests/browser/test_browser_tools.py::test_drawing_an_area_lists_the_land_available_in_it",
 ]
 
 
-def shoot(html: str, out: Path) -> None:
-    """Write *html* to a temporary file and screenshot it to *out*."""
-    with tempfile.TemporaryDirectory() as tmp:
-        page = Path(tmp) / "map.html"
-        page.write_text(html, encoding="utf-8")
-        subprocess.run(
-            [
-                "chromium",
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={tmp}/profile",
-                f"--screenshot={out}",
-                page.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-        )
-    print(f"wrote {out}")
-
-
-def main() -> None:
-    subprocess.run(["bash", str(ROOT / "scripts" / "ensure-chromium.sh")], check=True)
-    settings = get_settings()
-    with get_engine().connect() as conn:
-        for park, name in ((None, "map-city.png"), ("caijiapo", "map-caijiapo.png")):
-            html = park_map_html(conn, settings=settings, park=park, inline_assets=True)
-            shoot(html, ROOT / "docs" / name)
+def main() -> int:
+    env = dict(os.environ, PARKS_UPDATE_SCREENSHOTS="1")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS]
+    result = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    if result.returncode == 0:
+        for name in (
+            "map-caijiapo.png",
+            "map-city.png",
+            "map-availability.png",
+            "map-draw-query.png",
+        ):
+            print(f"wrote docs/{name}")
+    return result.returncode
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -4,7 +4,8 @@
 #
 # Installs the pinned packages of web/package-lock.json with `npm ci` (only when
 # web/node_modules is missing or older than the lock file), then copies the files each
-# page needs (js, css and the images the css points at, plus each licence) to
+# page needs (js, css and the images the css points at, plus each licence — the
+# package.json, which states it, where a package ships no licence file) to
 # web/static/vendor/<lib>/... It says what it did and does nothing the second time.
 # Where npm is missing on a Debian/Ubuntu machine it installs nodejs and npm with apt-get
 # (as root), or prints the command to run.
@@ -42,7 +43,9 @@ leaflet-measure     LICENSE                                       LICENSE
 leaflet-draw        dist/leaflet.draw.js                          leaflet.draw.js
 leaflet-draw        dist/leaflet.draw.css                         leaflet.draw.css
 leaflet-draw        dist/images                                   images
+leaflet-draw        package.json                                  package.json
 leaflet.vectorgrid  dist/Leaflet.VectorGrid.bundled.min.js        Leaflet.VectorGrid.bundled.min.js
+leaflet.vectorgrid  package.json                                  package.json
 leaflet-search      dist/leaflet-search.min.js                    dist/leaflet-search.min.js
 leaflet-search      dist/leaflet-search.min.css                   dist/leaflet-search.min.css
 leaflet-search      images                                        images

@@ -23,11 +23,11 @@ from sqlalchemy import Connection, Engine, text
 from gis.files import list_layers, read_layer
 from parks.errors import ParksError
 from parks.units import AREA_TOLERANCE_M2
-from parks.vocabulary import ParcelStatus, SupplyMode
+from parks.vocabulary import ParcelStatus, ProjectStatus, SupplyMode
 from service.changes.session import open_change_set, precheck
 from service.db.sqlfiles import sql, statements
 
-CORE_LAYERS = ("parks", "parcels", "buildings", "leases", "projects")
+CORE_LAYERS = ("parks", "parcels", "buildings", "leases", "projects", "targets")
 
 #: Titles of the context layers the sample carries; any other layer in a file is loaded
 #: as a context layer too, titled by its name (layers are data, not code).
@@ -64,10 +64,12 @@ class LoadReport:
     parcels_added: int = 0
     parcels_unchanged: int = 0
     parcels_differing: list[str] = field(default_factory=list)
+    parks_differing: list[str] = field(default_factory=list)
     buildings_added: int = 0
     leases_added: int = 0
     projects_added: int = 0
     context_features_added: int = 0
+    targets_added: int = 0
     change_set_id: int | None = None
     ledger_seq: int | None = None
 
@@ -81,6 +83,7 @@ class LoadReport:
                 self.leases_added,
                 self.projects_added,
                 self.context_features_added,
+                self.targets_added,
             )
         )
 
@@ -96,10 +99,16 @@ class LoadReport:
                 f"loaded {self.source}: {self.parks_added} parks, {self.parcels_added} parcels "
                 f"(change set {self.change_set_id}, ledger row {self.ledger_seq}), "
                 f"{self.buildings_added} factory buildings, {self.leases_added} leases, "
-                f"{self.projects_added} projects, {self.context_features_added} context features",
+                f"{self.projects_added} projects, {self.context_features_added} context features"
+                + (f", targets of {self.targets_added} parks" if self.targets_added else ""),
             ]
             if self.parcels_unchanged:
                 out.append(f"{self.parcels_unchanged} parcels were already present and identical")
+        if self.parks_differing:
+            out.append(
+                f"parks {', '.join(self.parks_differing)} exist with another name or boundary "
+                "and were left alone"
+            )
         if self.parcels_differing:
             out.append(
                 f"{len(self.parcels_differing)} parcels exist with other attributes or shape and "
@@ -137,7 +146,7 @@ def load_dataset(
     actor = actor or f"parks load ({getpass.getuser()})"
 
     with engine.begin() as conn:
-        report.parks_added = _load_parks(conn, frames["parks"], storage_srid)
+        report.parks_added = _load_parks(conn, frames["parks"], storage_srid, report)
         _load_parcels(conn, frames["parcels"], storage_srid, report, actor, step)
         if "buildings" in frames:
             report.buildings_added = _load_buildings(conn, frames["buildings"], storage_srid)
@@ -145,6 +154,8 @@ def load_dataset(
             report.leases_added = _load_leases(conn, frames["leases"])
         if "projects" in frames:
             report.projects_added = _load_projects(conn, frames["projects"])
+        if "targets" in frames:
+            report.targets_added = _load_targets(conn, frames["targets"])
         for name, frame in frames.items():
             if name not in CORE_LAYERS:
                 report.context_features_added += _load_context_layer(
@@ -171,24 +182,36 @@ def _clean(value):
     return value
 
 
-def _load_parks(conn: Connection, frame, srid: int) -> int:
+def _load_parks(conn: Connection, frame, srid: int, report: LoadReport) -> int:
+    """Add the parks not yet known; report (and leave alone) known ones that differ."""
     added = 0
     for row in frame.itertuples(index=False):
+        params = {
+            "code": row.code,
+            "name_zh": row.name_zh,
+            "name_en": row.name_en,
+            "wkb": shapely.to_wkb(row.geometry),
+            "srid": srid,
+        }
         result = conn.execute(
             text(
                 "INSERT INTO park (code, name_zh, name_en, boundary) "
                 "VALUES (:code, :name_zh, :name_en, ST_Multi(ST_GeomFromWKB(:wkb, :srid))) "
                 "ON CONFLICT (code) DO NOTHING"
             ),
-            {
-                "code": row.code,
-                "name_zh": row.name_zh,
-                "name_en": row.name_en,
-                "wkb": shapely.to_wkb(row.geometry),
-                "srid": srid,
-            },
+            params,
         )
         added += result.rowcount
+        if result.rowcount == 0:
+            differs = conn.execute(
+                text(
+                    "SELECT name_zh <> :name_zh OR name_en <> :name_en OR NOT ST_OrderingEquals("
+                    "boundary, ST_Multi(ST_GeomFromWKB(:wkb, :srid))) FROM park WHERE code = :code"
+                ),
+                params,
+            ).scalar()
+            if differs:
+                report.parks_differing.append(row.code)
     return added
 
 
@@ -275,7 +298,19 @@ def _load_parcels(conn, frame, srid: int, report: LoadReport, actor: str, step) 
     report.change_set_id = change_set.id
 
 
+def _known(conn: Connection, query: str) -> set[str]:
+    return set(conn.execute(text(query)).scalars())
+
+
 def _load_buildings(conn: Connection, frame, srid: int) -> int:
+    parks = _known(conn, "SELECT code FROM park")
+    unknown = [
+        f"building {r.building_code}: unknown park {r.park!r}"
+        for r in frame.itertuples(index=False)
+        if r.park not in parks
+    ]
+    if unknown:
+        raise LoadError(unknown)
     rows = [
         {
             "building_code": r.building_code,
@@ -331,6 +366,14 @@ def _load_buildings(conn: Connection, frame, srid: int) -> int:
 
 
 def _load_leases(conn: Connection, frame) -> int:
+    buildings = _known(conn, "SELECT building_code FROM factory_building")
+    unknown = [
+        f"lease {r.lease_id}: unknown building {r.building_code!r}"
+        for r in frame.itertuples(index=False)
+        if r.building_code not in buildings
+    ]
+    if unknown:
+        raise LoadError(unknown)
     rows = [
         {
             "lease_id": str(r.lease_id),
@@ -354,10 +397,30 @@ def _load_leases(conn: Connection, frame) -> int:
         ),
         rows,
     )
+    problems = list(
+        conn.execute(
+            text(sql("service.sql", "load_lease_problems.sql")), {"tolerance": AREA_TOLERANCE_M2}
+        ).scalars()
+    )
+    if problems:
+        raise LoadError(problems)
     return result.rowcount
 
 
 def _load_projects(conn: Connection, frame) -> int:
+    parks = _known(conn, "SELECT code FROM park")
+    statuses = {s.value for s in ProjectStatus}
+    problems = [
+        f"project {r.project_code}: unknown park {r.park!r}"
+        for r in frame.itertuples(index=False)
+        if r.park not in parks
+    ] + [
+        f"project {r.project_code}: unknown status {r.status!r}; one of {', '.join(statuses)}"
+        for r in frame.itertuples(index=False)
+        if r.status not in statuses
+    ]
+    if problems:
+        raise LoadError(problems)
     added = 0
     for r in frame.itertuples(index=False):
         milestones = _clean(getattr(r, "milestones", None)) or "[]"
@@ -392,6 +455,40 @@ def _load_projects(conn: Connection, frame) -> int:
     return added
 
 
+def _load_targets(conn: Connection, frame) -> int:
+    """Each park's targets (minimum reserve land in 亩, vacant factory floor in m²), where
+    the park has none yet: targets set since (PUT /api/targets, parks targets set) stay."""
+    parks = set(conn.execute(text("SELECT code FROM park")).scalars())
+    rows, problems = [], []
+    for record in frame.to_dict("records"):
+        park = record.get("park")
+        if park not in parks:
+            problems.append(f"targets: unknown park {park!r}")
+        row = {"park": park}
+        for name in ("min_reserve_mu", "min_vacant_floor_m2"):
+            value = _clean(record.get(name))  # an empty field is no minimum: 0
+            try:
+                row[name] = float(value) if value is not None else 0.0
+            except (TypeError, ValueError):
+                row[name] = float("nan")
+            if not row[name] >= 0:  # NaN too
+                problems.append(f"targets of {park}: {name} must be a number ≥ 0, not {value!r}")
+        rows.append(row)
+    if problems:
+        raise LoadError(problems)
+    if not rows:
+        return 0
+    result = conn.execute(
+        text(
+            "INSERT INTO target (park, min_reserve_mu, min_vacant_floor_m2, updated_by) "
+            "VALUES (:park, :min_reserve_mu, :min_vacant_floor_m2, 'parks load') "
+            "ON CONFLICT (park) DO NOTHING"
+        ),
+        rows,
+    )
+    return result.rowcount
+
+
 def _load_context_layer(conn: Connection, name: str, frame, srid: int) -> int:
     if not hasattr(frame, "geometry"):
         return 0
@@ -413,7 +510,7 @@ def _load_context_layer(conn: Connection, name: str, frame, srid: int) -> int:
     rows = []
     for record in frame.to_dict("records"):
         geom = record[frame.geometry.name]
-        if geom is None:
+        if geom is None or geom.is_empty:
             continue
         extra = {
             k: _clean(v) for k, v in record.items() if k not in reserved and _clean(v) is not None

@@ -1,18 +1,190 @@
-"""Gathering a map's layers from the database and handing them to :mod:`gis.maps`."""
+"""Gathering a map's layers, figures and targets from the database and handing them to
+:mod:`gis.maps`: the park and city maps and the availability map.
+
+A layer with more features than ``settings.map_vector_tile_threshold`` is not embedded:
+the page draws it from ``/tiles/{layer}/{z}/{x}/{y}.pbf`` instead.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
-from gis.maps import build_park_map, render_html
-from service import reads
+from gis.maps import (
+    ContextLayer,
+    Tiles,
+    build_park_map,
+    feature_boxes,
+    render_html,
+    tianditu_url,
+)
+from service import reads, tiles
+from service.db.sqlfiles import sql
+from service.planning import targets
 from service.settings import Settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 VENDOR_DIR = WEB_DIR / "static" / "vendor"
+APP_DIR = WEB_DIR / "static" / "map"
+
+#: URL templates the pages link to and fetch from (served by this service).
+LINKS = {
+    "history": "/api/parcels/{code}/history",
+    "project": "/map/projects/{code}",
+    "availabilityMap": "/map/availability",
+}
+SEARCH_URL = "/map/search"
+#: Draw-to-query runs the availability search with the drawn polygon as ``within``.
+DRAW_URL = "/api/availability"
+CITY_TITLE = ("宝鸡市工业园区用地一张图", "Industrial parks of the city")
+
+
+def basemap_options(settings: Settings) -> dict[str, Any]:
+    """The basemap arguments of :func:`gis.maps.build_park_map` for *settings*: a tile URL
+    only where the basemap uses one (a stray ``PARKS_TILE_URL`` can't break the page), and
+    天地图's URLs built from its key unless a URL is given."""
+    basemap = settings.basemap
+    if basemap == "custom":
+        return {"basemap": basemap, "tile_url": settings.tile_url}
+    if basemap == "tianditu":
+        if settings.tile_url:
+            return {"basemap": basemap, "tile_url": settings.tile_url}
+        key, layer = settings.tianditu_key or "", settings.tianditu_layer
+        return {
+            "basemap": basemap,
+            "tile_url": tianditu_url(key, layer=layer),
+            "label_url": tianditu_url(key, layer=layer, labels=True),
+        }
+    return {"basemap": basemap}
+
+
+def target_status(conn: Connection) -> dict[str, dict]:
+    """Each park's target status, by park code."""
+    return {str(t["park"]): t for t in targets.target_status(conn)}
+
+
+def figures(conn: Connection, *, park: str | None) -> dict[str, Any]:
+    """The key figures of ``GET /api/stats`` with each park's target status."""
+    data = reads.stats(conn, park=park)
+    targets = target_status(conn)
+    for p in data["parks"]:
+        p["target"] = targets.get(p["park"])
+    return data
+
+
+def layer_counts(conn: Connection, *, park: str | None, figures: dict | None = None) -> dict:
+    """Features per layer (``parcels``, ``buildings``, ``projects``, ``context:<name>``),
+    taken from *figures* (:func:`figures`) where they hold them."""
+    rows = conn.execute(text(sql("service.sql", "map_layer_counts.sql")), {"park": park})
+    counts = {layer: int(n) for layer, n in rows}
+    if figures is not None:
+        parks = figures["parks"]
+        counts["parcels"] = sum(int(p["parcels"]) for p in parks)
+        counts["buildings"] = sum(int(p["factory_buildings"]) for p in parks)
+        counts["projects"] = sum(sum(p["projects_by_status"].values()) for p in parks)
+    return counts
+
+
+def _tiles_url(layer: str, park: str | None) -> str:
+    query = f"?{urlencode({'park': park})}" if park else ""
+    return f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf{query}"
+
+
+def _context_layers(
+    conn: Connection, *, park: str | None, counts: Mapping[str, int], threshold: int | None
+) -> list[ContextLayer]:
+    rows = conn.execute(
+        text("SELECT name, title_zh, title_en FROM context_layer ORDER BY name")
+    ).all()
+    out = []
+    for name, title_zh, title_en in rows:
+        n = counts.get(f"context:{name}", 0)
+        if threshold is not None and n > threshold:
+            source: dict | Tiles = Tiles(_tiles_url(name, park), name, n)
+        else:
+            source = json.loads(
+                conn.execute(
+                    text(sql("service.sql", "map_context_features.sql")),
+                    {"layer": name, "park": park, "precision": reads.MAP_PRECISION},
+                ).scalar_one()
+            )
+        out.append(ContextLayer(name, title_zh, title_en, source))
+    return out
+
+
+def _classes_present(conn: Connection, *, figures: dict) -> list[dict]:
+    codes = {code for p in figures["parks"] for code in p["area_by_class"]}
+    return reads.land_use_classes(conn, codes=sorted(codes))
+
+
+def map_layers(
+    conn: Connection,
+    *,
+    settings: Settings,
+    park: str | None,
+    figures: dict,
+    tiles_allowed: bool = True,
+) -> dict[str, Any]:
+    """Every layer of the map of *park* (all parks when None): the keyword arguments of
+    :func:`gis.maps.build_park_map` for the layers. Large layers become :class:`Tiles`
+    unless *tiles_allowed* is false (a file that must work without the service).
+    *figures* (:func:`figures`) give the counts and the land-use classes present."""
+    threshold = settings.map_vector_tile_threshold if tiles_allowed else None
+    counts = layer_counts(conn, park=park, figures=figures)
+
+    def big(layer: str) -> bool:
+        return threshold is not None and counts.get(layer, 0) > threshold
+
+    if big("parcels"):
+        parcels: dict | Tiles = Tiles(_tiles_url("parcels", park), "parcels", counts["parcels"])
+    else:
+        parcels = json.loads(
+            reads.parcels_geojson(
+                conn,
+                storage_srid=settings.storage_srid,
+                park=park,
+                limit=max(counts.get("parcels", 0), 1),
+                precision=reads.MAP_PRECISION,
+            )
+        )
+    if big("buildings"):
+        buildings: dict | Tiles = Tiles(_tiles_url("buildings", park), "buildings")
+    else:
+        buildings = json.loads(
+            reads.buildings_geojson(conn, park=park, precision=reads.MAP_PRECISION)
+        )
+    if big("projects"):
+        projects: dict | Tiles = Tiles(_tiles_url("projects", park), "projects")
+    else:
+        projects = json.loads(
+            reads.projects_geojson(conn, park=park, precision=reads.MAP_PRECISION)
+        )
+    parks_fc = json.loads(reads.park_boundaries_geojson(conn, park=park))
+    if isinstance(parcels, Tiles):
+        # The overview tiles the page will ask for first are made while it loads.
+        tiles.prefetch_overview(
+            conn.engine, feature_boxes(parks_fc), storage_srid=settings.storage_srid, park=park
+        )
+    return {
+        "parks": parks_fc,
+        "parcels": parcels,
+        "buildings": buildings,
+        "projects": projects,
+        "context": _context_layers(conn, park=park, counts=counts, threshold=threshold),
+        "land_use_classes": _classes_present(conn, figures=figures),
+    }
+
+
+def _titles(layers: dict[str, Any], park: str | None) -> tuple[str, str]:
+    if park is None:
+        return CITY_TITLE
+    props = layers["parks"]["features"][0]["properties"]
+    return props["name_zh"], props["name_en"]
 
 
 def park_map_html(
@@ -22,42 +194,71 @@ def park_map_html(
     park: str | None,
     inline_assets: bool = False,
     asset_base: str = "/static/vendor",
+    app_base: str = "/static/map",
+    focus: str | None = None,
 ) -> str:
     """The HTML of the map of *park* (all parks when None).
 
-    With *inline_assets* the scripts and styles are embedded, so the file works offline
-    without the service (``parks map --out``).
+    With *inline_assets* the scripts and styles are embedded and every layer too, so the
+    file works offline without the service (``parks map --out``); the tools that ask the
+    service (server search, draw-to-query, history links) are left out then.
     """
-    parks_fc = json.loads(reads.park_boundaries_geojson(conn, park=park))
-    parcels_fc = json.loads(
-        reads.parcels_geojson(
-            conn,
-            storage_srid=settings.storage_srid,
-            park=park,
-            limit=1_000_000,
-            precision=reads.MAP_PRECISION,
-        )
+    key_figures = figures(conn, park=park)
+    layers = map_layers(
+        conn, settings=settings, park=park, figures=key_figures, tiles_allowed=not inline_assets
     )
-    buildings_fc = json.loads(
-        reads.buildings_geojson(conn, park=park, precision=reads.MAP_PRECISION)
-    )
-    projects_fc = json.loads(reads.projects_geojson(conn, park=park, precision=reads.MAP_PRECISION))
-    classes_present = sorted({f["properties"]["land_use_code"] for f in parcels_fc["features"]})
-    if park is None:
-        title_zh, title_en = "宝鸡市工业园区用地一张图", "Industrial parks of the city"
-    else:
-        props = parks_fc["features"][0]["properties"]
-        title_zh, title_en = props["name_zh"], props["name_en"]
+    title_zh, title_en = _titles(layers, park)
+    served = not inline_assets
     m = build_park_map(
         title_zh=title_zh,
         title_en=title_en,
-        parks=parks_fc,
-        parcels=parcels_fc,
-        buildings=buildings_fc,
-        projects=projects_fc,
-        land_use_classes=reads.land_use_classes(conn, codes=classes_present),
+        **layers,
+        figures=key_figures,
+        links=LINKS if served else None,
+        search_url=SEARCH_URL if served and isinstance(layers["parcels"], Tiles) else None,
+        draw_url=DRAW_URL if served else None,
+        park=park,
+        focus=focus,
         asset_base=asset_base,
-        basemap=settings.basemap,
-        tile_url=settings.tile_url,
+        app_base=app_base,
+        **basemap_options(settings),
     )
-    return render_html(m, inline_assets_from=VENDOR_DIR if inline_assets else None)
+    return render_html(
+        m,
+        inline_assets_from=VENDOR_DIR if inline_assets else None,
+        inline_app_from=APP_DIR if inline_assets else None,
+    )
+
+
+def availability_map_html(
+    conn: Connection, *, settings: Settings, park: str | None, result: dict
+) -> str:
+    """The map of an availability search's *result* (``service.planning.availability``):
+    the candidates highlighted over *park* (or over every park), the criteria written on
+    the map in both languages, the context layers switchable."""
+    key_figures = figures(conn, park=park)
+    layers = map_layers(conn, settings=settings, park=park, figures=key_figures)
+    summary = result.get("criteria") or {}
+    lines = list(zip(summary.get("lines_zh") or [], summary.get("lines_en") or [], strict=False))
+    matched = result.get("numberMatched", len(result.get("features") or []))
+    lines.append(
+        (
+            f"候选：{len(result.get('features') or [])} 处（共 {matched} 处符合）",
+            f"Candidates: {len(result.get('features') or [])} shown of {matched}",
+        )
+    )
+    title_zh, title_en = _titles(layers, park)
+    m = build_park_map(
+        title_zh=f"{title_zh} · 供地分析",
+        title_en=f"{title_en} · land availability",
+        **layers,
+        figures=key_figures,
+        candidates=result,
+        criteria_lines=lines,
+        links=LINKS,
+        search_url=SEARCH_URL if isinstance(layers["parcels"], Tiles) else None,
+        draw_url=DRAW_URL,
+        park=park,
+        **basemap_options(settings),
+    )
+    return render_html(m)

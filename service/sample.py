@@ -563,6 +563,17 @@ UTILITY_LINE_OFFSET_M: dict[str, float] = {
     "sewage": -14.0,
 }
 
+#: What each park must keep (the ``targets`` table): (minimum reserve + ready land in 亩,
+#: minimum vacant standard-factory floor in m²). Set against the committed sample so that
+#: Jiangtan, where sensor plants queue for land, is short of reserve land and the other
+#: parks meet both; vacancy only grows as leases end, so floor targets met stay met.
+PARK_TARGETS: dict[str, tuple[float, float]] = {
+    "gaoxin": (2000.0, 40000.0),
+    "jiangtan": (2500.0, 40000.0),
+    "caijiapo": (4000.0, 50000.0),
+    "fengxiang": (3000.0, 60000.0),
+}
+
 
 # --------------------------------------------------------------------------------------
 # The sample
@@ -572,8 +583,8 @@ UTILITY_LINE_OFFSET_M: dict[str, float] = {
 @dataclass
 class Sample:
     """The sample's layers. Spatial layers are GeoDataFrames in one CRS (EPSG:``srid``);
-    ``leases`` and ``projects`` are plain DataFrames (the database derives a project's site
-    from its parcels). Field order is the GeoPackage's layer order."""
+    ``leases``, ``projects`` and ``targets`` are plain DataFrames (the database derives a
+    project's site from its parcels). Field order is the GeoPackage's layer order."""
 
     parks: gpd.GeoDataFrame
     parcels: gpd.GeoDataFrame
@@ -586,6 +597,7 @@ class Sample:
     flood_zone: gpd.GeoDataFrame
     utilities: gpd.GeoDataFrame
     eco_redline: gpd.GeoDataFrame
+    targets: pd.DataFrame
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """Layer name -> frame, in GeoPackage order."""
@@ -598,7 +610,7 @@ class Sample:
 
 
 LAYER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Sample))
-TABLE_LAYERS: frozenset[str] = frozenset({"leases", "projects"})
+TABLE_LAYERS: frozenset[str] = frozenset({"leases", "projects", "targets"})
 
 
 def generate(
@@ -645,8 +657,8 @@ def generate(
 
 def write(sample: Sample, path: Path) -> None:
     """Write *sample* to one GeoPackage at *path* (replacing the file), one layer per
-    field of :class:`Sample`; ``leases`` and ``projects`` are attribute tables without
-    geometry. The file's timestamps are fixed, so the same sample gives the same bytes."""
+    field of :class:`Sample`; ``leases``, ``projects`` and ``targets`` are attribute tables
+    without geometry. The file's timestamps are fixed, so the same sample gives the same bytes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
@@ -827,7 +839,20 @@ def _generate_park(
         "leases": leases,
         "projects": projects,
         **context,
+        "targets": _target_rows(spec),
     }
+
+
+def _target_rows(spec: ParkSpec) -> pd.DataFrame:
+    """The park's row of the ``targets`` table (:data:`PARK_TARGETS`; 0 when it has none)."""
+    min_reserve_mu, min_vacant_floor_m2 = PARK_TARGETS.get(spec.code, (0.0, 0.0))
+    return pd.DataFrame(
+        {
+            "park": [spec.code],
+            "min_reserve_mu": [min_reserve_mu],
+            "min_vacant_floor_m2": [min_vacant_floor_m2],
+        }
+    )
 
 
 def _layout(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://parks@127.0.0.1:5432/parks"
@@ -35,9 +35,28 @@ class Settings(BaseSettings):
     )
     basemap: Literal["none", "osm", "tianditu", "custom"] = "none"
     tile_url: str | None = Field(None, description="XYZ template for the tianditu/custom basemap.")
+    tianditu_key: str | None = Field(None, description="天地图 key (basemap tianditu).")
+    tianditu_layer: Literal["vec", "img"] = Field(
+        "vec", description="天地图 layer: vec (vector) or img (imagery)."
+    )
     map_vector_tile_threshold: int = Field(
         5000, description="Above this many features a map layer is served as vector tiles."
     )
+
+    @model_validator(mode="after")
+    def _basemap_complete(self) -> Settings:
+        # Caught when the service starts, not when an official opens the map.
+        if self.basemap == "custom" and not self.tile_url:
+            raise ValueError("PARKS_BASEMAP=custom needs PARKS_TILE_URL (an XYZ template)")
+        if (
+            self.tile_url
+            and self.basemap in ("custom", "tianditu")
+            and not all(part in self.tile_url for part in ("{z}", "{x}", "y}"))
+        ):
+            raise ValueError("PARKS_TILE_URL must be an XYZ template with {z}, {x} and {y}")
+        if self.basemap == "tianditu" and not (self.tianditu_key or self.tile_url):
+            raise ValueError("PARKS_BASEMAP=tianditu needs PARKS_TIANDITU_KEY (or PARKS_TILE_URL)")
+        return self
 
     @field_validator("database_url")
     @classmethod

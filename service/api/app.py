@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from service.api import errors
-from service.api.routes import audit, changes, maps, reads
+from service.api.routes import audit, changes, maps, planning, reads, tiles
 from service.changes.session import sync_policy
 from service.db.engine import make_engine
 from service.mapdata import WEB_DIR
@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(changes.router)
     app.include_router(audit.router)
     app.include_router(maps.router)
+    app.include_router(tiles.router)
+    app.include_router(planning.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -1,28 +1,96 @@
-"""The map pages (Folium/Leaflet, every asset served locally)."""
+"""The map pages (Folium/Leaflet, every asset served locally), the map's search, the
+availability map and a key project's page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from parks.errors import NotFound
+from service import maptools, reads
 from service.api.deps import ConnDep, ReaderDep, SettingsDep
-from service.mapdata import park_map_html
+from service.mapdata import availability_map_html, park_map_html
+from service.planning import availability
+from service.projectpage import project_page_html
 
 router = APIRouter(tags=["map"])
 
 
 @router.get("/map", response_class=HTMLResponse)
-def city_map(conn: ConnDep, settings: SettingsDep, _reader: ReaderDep) -> HTMLResponse:
-    """All four parks on one map."""
-    return HTMLResponse(park_map_html(conn, settings=settings, park=None))
+def city_map(
+    conn: ConnDep,
+    settings: SettingsDep,
+    _reader: ReaderDep,
+    focus: Annotated[str | None, Query(description="parcel or project code to open")] = None,
+) -> HTMLResponse:
+    """All the parks on one map."""
+    return HTMLResponse(park_map_html(conn, settings=settings, park=None, focus=focus))
+
+
+@router.get("/map/search")
+def map_search(
+    conn: ConnDep,
+    _reader: ReaderDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="code, holder or name")],
+    park: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = maptools.SEARCH_LIMIT,
+) -> list[dict]:
+    """Parcels whose code or holder, and key projects whose code or name, contain *q*."""
+    reads.check_park(conn, park)
+    return maptools.search(conn, q=q, park=park, limit=limit)
+
+
+def _query_lists(request: Request) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        out.setdefault(key, []).append(value)
+    return out
+
+
+@router.get("/map/availability", response_class=HTMLResponse)
+def availability_map(
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    _reader: ReaderDep,
+    park: Annotated[str | None, Query(description="park code")] = None,
+) -> HTMLResponse:
+    """The candidates of an availability search (the criteria of ``GET /api/availability``:
+    park, min_area_mu, max_area_mu, land_use, status, within, near, away, combine, limit)
+    highlighted over the park, the criteria written on the map, the context layers
+    switchable."""
+    reads.check_park(conn, park)
+    criteria = availability.parse_criteria(_query_lists(request))
+    result = availability.search(conn, criteria, storage_srid=settings.storage_srid)
+    return HTMLResponse(
+        availability_map_html(conn, settings=settings, park=criteria.park, result=result)
+    )
+
+
+@router.get("/map/projects/{project_code}", response_class=HTMLResponse)
+def project_page(
+    conn: ConnDep,
+    settings: SettingsDep,
+    _reader: ReaderDep,
+    project_code: Annotated[str, Path(min_length=1, max_length=64)],
+) -> HTMLResponse:
+    """A key project's page: figures, milestones and parcels (with their history)."""
+    return HTMLResponse(
+        project_page_html(conn, project_code=project_code, storage_srid=settings.storage_srid)
+    )
 
 
 @router.get("/map/{park}", response_class=HTMLResponse)
-def park_map(park: str, conn: ConnDep, settings: SettingsDep, _reader: ReaderDep) -> HTMLResponse:
+def park_map(
+    park: str,
+    conn: ConnDep,
+    settings: SettingsDep,
+    _reader: ReaderDep,
+    focus: Annotated[str | None, Query(description="parcel or project code to open")] = None,
+) -> HTMLResponse:
     """One park's map."""
-    from service.reads import park_codes
-
-    if park not in park_codes(conn):
+    if park not in reads.park_codes(conn):
         raise NotFound(f"park: unknown park {park!r}")
-    return HTMLResponse(park_map_html(conn, settings=settings, park=park))
+    return HTMLResponse(park_map_html(conn, settings=settings, park=park, focus=focus))
