@@ -226,7 +226,7 @@ def _load_parcels(conn, frame, srid: int, report: LoadReport, actor: str, step) 
     wkbs = _wkb(frame.geometry.values)
     with raw.cursor() as cur:
         copy_sql = (
-            "COPY stage_parcel (row_no, parcel_code, park, land_use_code, status, holder, "
+            "COPY stage_raw (row_no, parcel_code, park, land_use_code, status, holder, "
             "supply_mode, supplied_on, wkb) FROM STDIN"
         )
         with cur.copy(copy_sql) as copy:

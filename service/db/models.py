@@ -124,12 +124,15 @@ class ParcelVersion(Base):
         ),
         CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="parcel_geom_valid"),
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="parcel_period_order"),
+        # Closed versions only; the standing one is checked on insert (sql/periods.sql).
         ExcludeConstraint(
             (text("parcel_code"), "="),
             (text("tstzrange(valid_from, valid_to)"), "&&"),
             name="parcel_periods_do_not_overlap",
             using="gist",
+            where=text("valid_to IS NOT NULL"),
         ),
+        Index("parcel_version_code", "parcel_code", "valid_from"),
         Index(
             "parcel_one_current_version",
             "parcel_code",

@@ -1,6 +1,6 @@
--- Staging tables for one load; dropped at the end of the transaction.
-CREATE TEMP TABLE stage_parcel (
-    row_no        integer NOT NULL,  -- no index: it would lure the overlap join into a BitmapAnd
+-- The raw rows of one load, as copied from the file; dropped at the end of the transaction.
+CREATE TEMP TABLE stage_raw (
+    row_no        integer NOT NULL,
     parcel_code   text,
     park          text,
     land_use_code text,
@@ -8,8 +8,5 @@ CREATE TEMP TABLE stage_parcel (
     holder        text,
     supply_mode   text,
     supplied_on   date,
-    wkb           bytea,
-    geom          geometry,
-    verdict       text,
-    is_valid      boolean
+    wkb           bytea
 ) ON COMMIT DROP;

@@ -113,10 +113,15 @@ def test_a_second_current_version_of_a_parcel_is_refused(conn, residential_code)
 def test_the_unique_current_version_index_alone_refuses_a_second_current_version(
     conn, residential_code
 ):
-    # Without the exclusion constraint (dropped inside this rolled-back transaction), the
-    # unique partial index still holds the line.
+    # Without the period checks (the exclusion constraint over closed versions and the
+    # insert-time check of the standing one, both dropped inside this rolled-back
+    # transaction), the unique partial index still holds the line.
     conn.execute(text("ALTER TABLE parcel_version DROP CONSTRAINT parcel_periods_do_not_overlap"))
-    sql = COPY_CURRENT.format(valid_from="clock_timestamp()", valid_to="NULL")
+    conn.execute(text("ALTER TABLE parcel_version DISABLE TRIGGER parcel_version_stamp"))
+    sql = COPY_CURRENT.replace("change_set_id)", "change_set_id, content_sha256)").replace(
+        "change_set_id\n", "change_set_id, content_sha256\n"
+    )
+    sql = sql.format(valid_from="clock_timestamp()", valid_to="NULL")
     with pytest.raises(DBAPIError) as caught:
         conn.execute(text(sql), {"code": residential_code})
     assert _sqlstate(caught) == ("23505", "parcel_one_current_version")
@@ -243,3 +248,25 @@ def test_a_version_with_an_unknown_status_mode_or_invalid_geometry_is_refused(
             {"v": closed},
         )
     assert _sqlstate(caught) == ("23514", constraint)
+
+
+def test_a_standing_version_that_begins_inside_a_closed_period_is_refused(conn, residential_code):
+    # Retire the parcel (close its standing version), then try to make it stand again from
+    # a moment inside its closed history: the insert-time period check refuses it.
+    conn.execute(
+        text(
+            "UPDATE parcel_version SET valid_to = clock_timestamp() "
+            "WHERE parcel_code = :code AND valid_to IS NULL"
+        ),
+        {"code": residential_code},
+    )
+    sql = COPY_CURRENT.replace("AND valid_to IS NULL", "AND version_id = :v").format(
+        valid_from="valid_from + interval '1 microsecond'", valid_to="NULL"
+    )
+    first = conn.execute(
+        text("SELECT min(version_id) FROM parcel_version WHERE parcel_code = :c"),
+        {"c": residential_code},
+    ).scalar_one()
+    with pytest.raises(DBAPIError) as caught:
+        conn.execute(text(sql), {"code": residential_code, "v": first})
+    assert _sqlstate(caught) == ("23P01", "parcel_periods_do_not_overlap")
