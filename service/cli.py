@@ -384,11 +384,7 @@ def _print_targets(parks: list[dict]) -> None:
     console.print(table)
 
 
-@targets_app.command("show")
-def targets_show(
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-) -> None:
-    """Each park's targets, actual figures, and whether each is met or short by how much."""
+def _targets(*, as_json: bool) -> dict:
     from service.planning.targets import targets_body
 
     with handled(), _engine().connect() as conn:
@@ -397,6 +393,15 @@ def targets_show(
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
         _print_targets(body["parks"])
+    return body
+
+
+@targets_app.command("show")
+def targets_show(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Each park's targets, actual figures, and whether each is met or short by how much."""
+    _targets(as_json=as_json)
 
 
 @targets_app.command("check")
@@ -404,14 +409,7 @@ def targets_check(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Like show, but exit 5 when any park is short of a target (for a daily cron)."""
-    from service.planning.targets import targets_body
-
-    with handled(), _engine().connect() as conn:
-        body = targets_body(conn)
-    if as_json:
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
-    else:
-        _print_targets(body["parks"])
+    body = _targets(as_json=as_json)
     if not body["met"]:
         err.print(f"[red]short of a target: {', '.join(body['short'])}[/red]")
         raise typer.Exit(EXIT_TARGET_SHORT)
