@@ -163,6 +163,8 @@ def load_dataset(
                 )
     if report.change_set_id is not None:
         with engine.connect() as conn:
+            # Fresh statistics, so the first change sets after a big load get good plans.
+            conn.execute(text("ANALYZE parcel_version"))
             report.ledger_seq = conn.execute(
                 text("SELECT seq FROM ledger WHERE change_set_id = :id"),
                 {"id": report.change_set_id},

@@ -189,7 +189,16 @@ def parcels_geojson(
     if bbox is not None:
         bbox = bbox.clipped_to(area_of_use(storage_srid))
         if bbox is None:  # nothing of the storage CRS's zone is in the box
-            return json.dumps({"type": "FeatureCollection", "numberReturned": 0, "features": []})
+            return json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "numberReturned": 0,
+                    "limit": limit,
+                    "offset": offset,
+                    "next_offset": None,
+                    "features": [],
+                }
+            )
         envelope = (
             "ST_Transform(ST_Segmentize(ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, "
             "4326), 0.001), :srid)"

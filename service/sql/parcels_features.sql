@@ -4,6 +4,10 @@
 SELECT json_build_object(
          'type', 'FeatureCollection',
          'numberReturned', count(*),
+         'limit', CAST(:limit AS integer),
+         'offset', CAST(:offset AS integer),
+         -- a full page may have a successor; a short one is the last (no COUNT(*) per page)
+         'next_offset', CASE WHEN count(*) = :limit THEN :offset + :limit END,
          'features', coalesce(json_agg(f.feature ORDER BY f.parcel_code), '[]'::json)
        )::text
   FROM (

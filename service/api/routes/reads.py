@@ -71,15 +71,7 @@ def list_parcels(
         limit=limit,
         offset=offset,
     )
-    return geojson(_with_paging(body, limit=limit, offset=offset))
-
-
-def _with_paging(body: str, *, limit: int, offset: int) -> str:
-    collection = json.loads(body)
-    collection["limit"], collection["offset"] = limit, offset
-    # A full page may have a successor; a short one is the last. (No COUNT(*) per page.)
-    collection["next_offset"] = offset + limit if collection["numberReturned"] == limit else None
-    return json.dumps(collection, ensure_ascii=False)
+    return geojson(body)
 
 
 @router.get(

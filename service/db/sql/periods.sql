@@ -22,7 +22,12 @@ BEGIN
         SELECT o.version_id INTO v_clash
           FROM parcel_version o
          WHERE o.parcel_code = NEW.parcel_code
-           AND tstzrange(o.valid_from, o.valid_to) && tstzrange(NEW.valid_from, NEW.valid_to)
+           -- the overlap test written on the columns, so that the b-tree on
+           -- (parcel_code, valid_from) serves it even before the table is analysed
+           -- (as a range expression the planner may pick the period GiST index, whose
+           -- standing [t, ∞) entries all overlap); empty periods are refused by CHECK.
+           AND o.valid_from < coalesce(NEW.valid_to, 'infinity')
+           AND coalesce(o.valid_to, 'infinity') > NEW.valid_from
          LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION USING
