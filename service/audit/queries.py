@@ -86,9 +86,20 @@ def totals_as_of(conn: Connection, *, as_of: datetime, group_by: list[str]) -> d
         city["parcels"] += r["parcels"]
         city["area_m2"] += r["area_m2"]
         city["manufacturing_m2"] += r["manufacturing_m2"]
+    # Moments up to the last committed ledger row are final; a later one may still gain
+    # the versions of a change set being written now (stamped when it opened).
+    ledger = conn.execute(
+        text(
+            "SELECT (SELECT seq FROM ledger WHERE at <= :as_of ORDER BY seq DESC LIMIT 1), "
+            "(SELECT max(at) FROM ledger)"
+        ),
+        {"as_of": as_of},
+    ).one()
     return {
         "as_of": as_of.isoformat(),
         "group_by": ",".join(group_by),
+        "ledger_seq": ledger[0],
+        "final": ledger[1] is not None and as_of <= ledger[1],
         "rows": rows,
         "city": {
             "parcels": city["parcels"],

@@ -10,7 +10,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from parks.errors import InvalidParameter
 from parks.units import M2_PER_MU
@@ -24,7 +24,7 @@ TOTALS_HEADERS = [
     ("park", "园区 Park"),
     ("land_use_code", "用途代码 Land-use code"),
     ("land_use_name", "用途 Land use"),
-    ("land_use_name_en", "Land use (en)"),
+    ("land_use_name_en", "用途（英文）Land use (en)"),
     ("parcels", "宗数 Parcels"),
     ("area_m2", "面积 Area (m²)"),
     ("area_mu", "面积 Area (亩)"),
@@ -119,11 +119,12 @@ def _write_xlsx(conn: Connection, totals: dict[str, Any], as_of: datetime, out: 
 
     series = [s for s in queries.manufacturing_series(conn) if s["at"] <= as_of]
     parks = sorted({p for s in series for p in s["parks_m2"]})
+    names = dict(conn.execute(text("SELECT code, name_zh FROM park")).all())
     _sheet(
         wb,
         "制造业用地序列 Series",
         ["序号 Seq", "时间 Time (UTC)", "类型 Kind", "全市 City (m²)", "全市 City (亩)"]
-        + [f"{p} (m²)" for p in parks],
+        + [f"{names.get(p, p)} {p} (m²)" for p in parks],
         [
             [s["seq"], _naive(s["at"]), s["kind"], s["city_m2"], s["city_m2"] / M2_PER_MU]
             + [s["parks_m2"].get(p, 0.0) for p in parks]

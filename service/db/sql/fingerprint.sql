@@ -5,7 +5,7 @@
 -- are written once, when the version is closed.
 
 CREATE OR REPLACE FUNCTION parcel_version_fingerprint(v parcel_version) RETURNS text
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT encode(sha256(
         convert_to(concat_ws(chr(31),
             v.parcel_code, v.park, v.land_use_code, v.status,
@@ -34,5 +34,6 @@ DROP TRIGGER IF EXISTS parcel_version_defaults ON parcel_version;
 DROP FUNCTION IF EXISTS parcel_version_defaults();
 
 -- Named to fire after parcel_version_history_guard (BEFORE triggers run in name order).
+DROP TRIGGER IF EXISTS parcel_version_stamp ON parcel_version;
 CREATE TRIGGER parcel_version_stamp BEFORE INSERT OR UPDATE ON parcel_version
     FOR EACH ROW EXECUTE FUNCTION parcel_version_stamp();
