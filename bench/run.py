@@ -32,6 +32,7 @@ PARTS: dict[str, str] = {
     "issue2": "issue2",
     "issue3": "issue3",
     "issue4": "issue4",
+    "issue5": "issue5",
     "issue6": "issue6",
 }
 
