@@ -35,6 +35,18 @@ def _download(body: str, *, media_type: str, filename: str, attach: bool) -> Res
     return Response(content=body, media_type=media_type, headers=headers)
 
 
+def _result(result: dict, *, format: str | None, name: str, to_csv) -> Response:
+    """A search result as GeoJSON (a download when `format` was asked for) or as CSV."""
+    if _format(format) == "csv":
+        return _download(to_csv(result), media_type=CSV, filename=f"{name}.csv", attach=True)
+    return _download(
+        json.dumps(result, ensure_ascii=False),
+        media_type=GEOJSON,
+        filename=f"{name}.geojson",
+        attach=format is not None,
+    )
+
+
 # --- context layers ----------------------------------------------------------------------
 
 
@@ -124,19 +136,14 @@ def get_availability(
     every criterion, ranked by area fit and closeness to the `near` layers, as a GeoJSON
     FeatureCollection (EPSG:4326) with the criteria summarised, or as CSV. Distances are
     planar metres in EPSG:4545 from the parcel's edge to the nearest feature."""
-    fmt = _format(format)
+    _format(format)  # a bad format is refused before the search runs
     criteria = availability.parse_criteria(_query_lists(request))
     result = availability.search(conn, criteria, storage_srid=settings.storage_srid)
-    name = f"availability-{criteria.park or 'all'}"
-    if fmt == "csv":
-        return _download(
-            download.availability_csv(result), media_type=CSV, filename=f"{name}.csv", attach=True
-        )
-    return _download(
-        json.dumps(result, ensure_ascii=False),
-        media_type=GEOJSON,
-        filename=f"{name}.geojson",
-        attach=format is not None,
+    return _result(
+        result,
+        format=format,
+        name=f"availability-{criteria.park or 'all'}",
+        to_csv=download.availability_csv,
     )
 
 
@@ -161,18 +168,10 @@ def get_vacancy(
     """Standard factory buildings with a floor that has free area (at least
     `min_vacant_m2`), each with its matching floors and the leases in force today on
     them, as GeoJSON (footprints in EPSG:4326) or CSV (one row per floor)."""
-    fmt = _format(format)
+    _format(format)  # a bad format is refused before the query runs
     result = vacancy.vacancy(conn, park=park, min_vacant_m2=min_vacant_m2, storey=storey)
-    name = f"vacancy-{park or 'all'}"
-    if fmt == "csv":
-        return _download(
-            download.vacancy_csv(result), media_type=CSV, filename=f"{name}.csv", attach=True
-        )
-    return _download(
-        json.dumps(result, ensure_ascii=False),
-        media_type=GEOJSON,
-        filename=f"{name}.geojson",
-        attach=format is not None,
+    return _result(
+        result, format=format, name=f"vacancy-{park or 'all'}", to_csv=download.vacancy_csv
     )
 
 
