@@ -36,8 +36,3 @@ def read_layer(path: Path, layer: str, *, to_epsg: int | None = None) -> pd.Data
             if frame.crs.to_epsg() != to_epsg:
                 frame = frame.to_crs(epsg=to_epsg)
     return frame
-
-
-def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
-    """Write *frame* as RFC 7946 GeoJSON (EPSG:4326)."""
-    frame.to_crs(epsg=4326).to_file(path, driver="GeoJSON", engine="pyogrio")

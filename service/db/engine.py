@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from service.settings import get_settings
 
@@ -31,22 +28,3 @@ def make_engine(database_url: str, **kwargs) -> Engine:
 def get_engine() -> Engine:
     """The process-wide engine for ``DATABASE_URL``."""
     return make_engine(get_settings().database_url)
-
-
-@cache
-def _session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session that commits when the block ends normally and rolls back otherwise."""
-    session = _session_factory(engine or get_engine())()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
