@@ -43,6 +43,60 @@ class Settings(BaseSettings):
         5000, description="Above this many features a map layer is served as vector tiles."
     )
 
+    # --- limits that keep one careless or hostile client from hurting everyone ----------
+    db_pool_size: int = Field(10, ge=1, le=200, description="Database connections per worker.")
+    db_pool_overflow: int = Field(
+        5, ge=0, le=200, description="Extra connections a worker may open under load."
+    )
+    max_concurrent_requests: int | None = Field(
+        None,
+        ge=1,
+        description="Requests a worker serves at once; default db_pool_size + db_pool_overflow "
+        "(each request holds at most one connection, so none waits for the pool).",
+    )
+    queue_wait_s: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="How long a request waits for a free slot before a 503 with Retry-After.",
+    )
+    max_json_body_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest JSON request body (413 above it)."
+    )
+    max_upload_bytes: int = Field(
+        200 * 1024 * 1024,
+        ge=1024,
+        description="Largest upload (multipart/form-data or a file body; 413 above it).",
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    body_timeout_s: float = Field(
+        15.0, gt=0, description="Seconds a client may pause while sending a request body (408)."
+    )
+    max_parcel_vertices: int = Field(
+        20_000, ge=4, description="Vertices one parcel's geometry may have."
+    )
+    max_change_set_vertices: int = Field(
+        200_000, ge=4, description="Vertices all the geometries of one change set may have."
+    )
+    max_text_chars: int = Field(
+        500,
+        ge=1,
+        description="Length of a name-like text (holder, tenant, name, document number) in "
+        "every operation.",
+    )
+    max_reason_chars: int = Field(2000, ge=1, description="Length of a change set's reason.")
+    min_parcel_area_m2: float = Field(
+        1.0, ge=0, description="Smallest parcel area accepted (m², in the storage CRS)."
+    )
+    refusal_body_cap_bytes: int = Field(
+        64 * 1024,
+        ge=1024,
+        description="Bytes of a refused change set's body kept in the refusal log (the SHA-256 "
+        "of the whole body is kept beside them).",
+    )
+
     @model_validator(mode="after")
     def _basemap_complete(self) -> Settings:
         # Caught when the service starts, not when an official opens the map.
