@@ -259,8 +259,10 @@ def row(symbol: str, label: str) -> str:
 
 
 def section(key: str, title: tuple[str, str], body: str) -> str:
-    """A legend section tied to the layer *key* (greyed out while the layer is off)."""
-    return f'<section data-plm-section="{key}"><h4>{bi(*title)}</h4>{body}</section>'
+    """A legend section tied to the layer *key* (greyed out while the layer is off); the
+    key, which holds a context layer's name, is escaped like any text from the data."""
+    key_attr = html.escape(key, quote=True)
+    return f'<section data-plm-section="{key_attr}"><h4>{bi(*title)}</h4>{body}</section>'
 
 
 def legend_html(sections: Iterable[str]) -> str:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import Connection, text
 
@@ -91,8 +91,11 @@ def layer_counts(conn: Connection, *, park: str | None, figures: dict | None = N
 
 
 def _tiles_url(layer: str, park: str | None) -> str:
+    """The XYZ template of *layer*'s tiles. The layer's name (a context layer's is data)
+    is encoded whole, so that no character of it can end the path or look like one of
+    the template's ``{z}``, ``{x}``, ``{y}``."""
     query = f"?{urlencode({'park': park})}" if park else ""
-    return f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf{query}"
+    return f"/tiles/{quote(layer, safe='')}/{{z}}/{{x}}/{{y}}.pbf{query}"
 
 
 def _context_layers(

@@ -591,3 +591,65 @@ def test_script_json_keeps_chinese_and_escapes_markup() -> None:
 def test_titles_from_data_are_escaped() -> None:
     page = render_html(build_park_map(**_inputs(title_zh="<b>园区</b>", title_en="A & B")))
     assert "&lt;b&gt;园区&lt;/b&gt;" in page and "A &amp; B" in page
+
+
+IMG = "<img src=x onerror=alert(1)>"
+SCRIPT = "</script><script>alert(2)</script>"
+SVG = '"><svg onload=alert(3)>'
+#: What a payload left unescaped would leave in the page.
+MARKUP = ("<img src=x", "<script>alert", "<svg onload")
+
+
+def _hostile_inputs() -> dict:
+    """Map inputs with a hostile value in every text field that comes from the data."""
+    inputs = _inputs()
+    for i, feature in enumerate(inputs["parcels"]["features"]):
+        feature["properties"]["holder"] = (IMG, SCRIPT, SVG)[i]
+    inputs["buildings"]["features"][0]["properties"]["name"] = SCRIPT
+    project = inputs["projects"]["features"][0]["properties"]
+    project.update(name=IMG, investor=SCRIPT, industry_chain=SVG)
+    project["milestones"] = [{"date": SVG, "name": IMG}]
+    park = dict(PARKS["features"][0], properties=dict(PARKS["features"][0]["properties"]))
+    park["properties"].update(name_zh=IMG, name_en=SVG)
+    inputs["parks"] = _fc(park)
+    inputs["land_use_classes"] = [dict(c, name_zh=IMG, name_en=SCRIPT) for c in CLASSES]
+    figures = _figures(None)
+    figures["parks"][0].update(name_zh=IMG, name_en=SVG)
+    figures["city"] = dict(figures["parks"][0], park="city")
+    inputs["figures"] = figures
+    road = _feature(
+        {"type": "LineString", "coordinates": [[107.59, 34.31], [107.6, 34.32]]},
+        name=IMG,
+        kind=SVG,
+        park="caijiapo",
+        layer=SVG,
+    )
+    inputs["context"] = [ContextLayer(SVG, IMG, SCRIPT, _fc(road))]
+    inputs["candidates"] = _fc()
+    inputs["criteria_lines"] = [(f"园区：{IMG}", f"Park: {SVG}")]
+    inputs.update(title_zh=IMG, title_en=SCRIPT)
+    return inputs
+
+
+def test_text_from_the_data_never_becomes_markup_in_the_map_page() -> None:
+    page = render_html(build_park_map(**_hostile_inputs()))
+    for markup in MARKUP:
+        assert markup not in page
+    # Shown as text: escaped in the HTML, \u003c-escaped in the script's data.
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+
+
+def test_context_layer_name_in_a_legend_attribute_is_text_not_markup() -> None:
+    page = render_html(build_park_map(**_hostile_inputs()))
+    assert 'data-plm-section="context:&quot;&gt;&lt;svg onload=alert(3)&gt;"' in page
+
+
+def test_holder_in_popup_data_is_text_not_markup() -> None:
+    # Popups are built in plm.js from the embedded data, which must keep the holder a
+    # JSON string that no "</script>" in it can end.
+    m = build_park_map(**_hostile_inputs())
+    page = render_html(m)
+    holders = [f["properties"]["holder"] for f in _layer(m, "parcels_use").data.data["features"]]
+    assert holders == [IMG, SCRIPT, SVG]
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(2)\\u003c/script\\u003e" in page

@@ -61,7 +61,9 @@
     }
     function link(template, code, zh, en) {
         if (!template || code === null || code === undefined) { return ""; }
-        var href = template.replace("{code}", encodeURIComponent(code));
+        // The code is encoded into a fixed path of the service, so no data can make the
+        // link point elsewhere (a function: "$&" in a replacement string is special).
+        var href = template.replace("{code}", function () { return encodeURIComponent(code); });
         return '<a href="' + esc(href) + '" target="_blank" rel="noopener">' + bi(zh, en) + "</a>";
     }
     function row(zh, en, value) {
@@ -649,10 +651,14 @@
             if (self.drawn) { self.drawn.bringToFront(); }
         }
         this.keepInFront = keepInFront;
+        // A section is matched by comparing its attribute, not by a CSS selector: a
+        // context layer's key holds its name, which is data and may hold anything.
         function syncLegend() {
-            Object.keys(layers).forEach(function (key) {
-                var section = legend.querySelector('[data-plm-section="' + key + '"]');
-                if (section) { section.classList.toggle("plm-off", !map.hasLayer(layers[key])); }
+            legend.querySelectorAll("[data-plm-section]").forEach(function (section) {
+                var key = section.getAttribute("data-plm-section");
+                if (Object.prototype.hasOwnProperty.call(layers, key)) {
+                    section.classList.toggle("plm-off", !map.hasLayer(layers[key]));
+                }
             });
         }
         // The two parcel layers colour the same parcels: showing one hides the other
@@ -800,6 +806,13 @@
                     .then(done)
                     .catch(function (err) { if (!err || err.name !== "AbortError") { done([]); } });
                 return {abort: function () { if (ctl) { ctl.abort(); } }};
+            },
+            // A tip shows a title made from the data (a parcel's holder, a project's
+            // name): it goes in as text. The plugin's own tip would insert it as HTML.
+            buildTip: function (text) {
+                var tip = L.DomUtil.create("li", "");
+                tip.textContent = text;
+                return tip;
             },
             formatData: function (records) {
                 var out = {};
