@@ -1,4 +1,5 @@
-"""Reports auditors take away: an Excel workbook (or a CSV of the totals)."""
+"""Reports auditors take away: an Excel workbook (or a CSV of the totals). Every cell goes
+through :mod:`service.exports.cells`, so a document number ``=...`` is shown, never run."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from parks.errors import InvalidParameter
 from parks.units import M2_PER_MU
 from service.audit import queries
 from service.audit.verify import verify
+from service.exports import cells
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 BOLD = Font(bold=True)
@@ -51,36 +53,38 @@ def write_report(conn: Connection, *, as_of: datetime, out: Path) -> dict[str, A
 def _write_csv(totals: dict[str, Any], out: Path) -> None:
     with out.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads 中文
         writer = csv.writer(handle)
-        writer.writerow([f"截至 As of {totals['as_of']}"])
-        writer.writerow([label for _, label in TOTALS_HEADERS])
+        writer.writerow(cells.csv_row([f"截至 As of {totals['as_of']}"]))
+        writer.writerow(cells.csv_row(label for _, label in TOTALS_HEADERS))
         for row in totals["rows"]:
-            writer.writerow([row.get(key) for key, _ in TOTALS_HEADERS])
+            writer.writerow(cells.csv_row(row.get(key) for key, _ in TOTALS_HEADERS))
         city = totals["city"]
         writer.writerow(
-            [
-                "全市 City",
-                "",
-                "",
-                "",
-                city["parcels"],
-                city["area_m2"],
-                city["area_mu"],
-                city["area_ha"],
-                city["manufacturing_m2"],
-                city["manufacturing_mu"],
-            ]
+            cells.csv_row(
+                [
+                    "全市 City",
+                    "",
+                    "",
+                    "",
+                    city["parcels"],
+                    city["area_m2"],
+                    city["area_mu"],
+                    city["area_ha"],
+                    city["manufacturing_m2"],
+                    city["manufacturing_mu"],
+                ]
+            )
         )
 
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], *, first=False):
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
-    ws.append(headers)
+    cells.append_row(ws, headers)
     for cell in ws[1]:
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append(row)
+        cells.append_row(ws, row)
     for index, header in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(header) + 4))
     ws.freeze_panes = "A2"
@@ -115,7 +119,7 @@ def _write_xlsx(conn: Connection, totals: dict[str, Any], as_of: datetime, out: 
     ws = _sheet(wb, "按园区和用途 Totals", [label for _, label in TOTALS_HEADERS], rows, first=True)
     for cell in ws[ws.max_row]:
         cell.font = BOLD
-    ws.cell(row=ws.max_row + 2, column=1, value=f"截至 As of {totals['as_of']}")
+    cells.set_cell(ws, row=ws.max_row + 2, column=1, value=f"截至 As of {totals['as_of']}")
 
     series = [s for s in queries.manufacturing_series(conn) if s["at"] <= as_of]
     parks = sorted({p for s in series for p in s["parks_m2"]})
@@ -244,8 +248,8 @@ def _write_xlsx(conn: Connection, totals: dict[str, Any], as_of: datetime, out: 
     ]
     start = ws.max_row + 2
     for offset, (label, value) in enumerate(summary):
-        ws.cell(row=start + offset, column=1, value=label).font = BOLD
-        ws.cell(row=start + offset, column=2, value=value)
+        cells.set_cell(ws, row=start + offset, column=1, value=label).font = BOLD
+        cells.set_cell(ws, row=start + offset, column=2, value=value)
     wb.save(out)
 
 

@@ -1,6 +1,8 @@
 """Search results as CSV files a planner saves and opens in a spreadsheet (UTF-8 with a
 byte-order mark, so Excel reads the Chinese). Coordinates are EPSG:4326: a representative
-point inside each site (``lon``, ``lat``); areas are planar m²/亩, distances metres."""
+point inside each site (``lon``, ``lat``); areas are planar m²/亩, distances metres. A
+text that a spreadsheet would run as a formula (a tenant ``=...``) is written as text
+(:mod:`service.exports.cells`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any
 
 import shapely
 from shapely.geometry import shape
+
+from service.exports import cells
 
 
 def availability_csv(collection: dict[str, Any]) -> str:
@@ -126,6 +130,6 @@ def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerow(cells.csv_row(header))
+    writer.writerows(cells.csv_row("" if v is None else v for v in row) for row in rows)
     return out.getvalue()
