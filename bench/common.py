@@ -151,11 +151,20 @@ def http_client(base_url: str, *, timeout_s: float = 30.0, **kwargs) -> httpx.Cl
 
 class Server:
     """``uvicorn service.api.app:app_factory --factory`` on a free 127.0.0.1 port, with
-    ``DATABASE_URL`` pointing at *database*; its log goes to ``bench/out/``."""
+    ``DATABASE_URL`` pointing at *database* and ``PARKS_<KEY>`` from *settings*, served
+    as ``parks serve`` serves it; its log goes to ``bench/out/``."""
 
-    def __init__(self, database: str, *, workers: int = 1, label: str = "server") -> None:
+    def __init__(
+        self,
+        database: str,
+        *,
+        workers: int = 1,
+        label: str = "server",
+        settings: dict[str, object] | None = None,
+    ) -> None:
         self.database = database
         self.workers = workers
+        self.settings = settings or {}
         self.port = free_port()
         self.base_url = f"http://{LOCALHOST}:{self.port}"
         OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -166,6 +175,9 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARKS_")}
         env["DATABASE_URL"] = db_url(self.database)
         env["PYTHONUNBUFFERED"] = "1"
+        env.update({f"PARKS_{k.upper()}": str(v) for k, v in self.settings.items()})
+        from service.api.serving import PROTOCOL  # served as `parks serve` serves it
+
         command = [
             sys.executable,
             "-m",
@@ -178,6 +190,8 @@ class Server:
             str(self.port),
             "--workers",
             str(self.workers),
+            "--http",
+            PROTOCOL,
             "--log-level",
             "warning",
             "--no-access-log",

@@ -34,6 +34,7 @@ PARTS: dict[str, str] = {
     "issue4": "issue4",
     "issue5": "issue5",
     "issue6": "issue6",
+    "saturation": "saturation",
 }
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Vendor the map pages' front-end libraries into web/static/vendor, so the pages work
-# offline (a government intranet reaches no CDN).
+# offline (a government intranet reaches no CDN), and the API document's Swagger UI (/docs).
 #
 # Installs the pinned packages of web/package-lock.json with `npm ci` (only when
 # web/node_modules is missing or older than the lock file), then copies the files each
@@ -50,6 +50,10 @@ leaflet-search      dist/leaflet-search.min.js                    dist/leaflet-s
 leaflet-search      dist/leaflet-search.min.css                   dist/leaflet-search.min.css
 leaflet-search      images                                        images
 leaflet-search      license.txt                                   license.txt
+swagger-ui-dist     swagger-ui-bundle.js                          swagger-ui-bundle.js
+swagger-ui-dist     swagger-ui.css                                swagger-ui.css
+swagger-ui-dist     favicon-32x32.png                             favicon-32x32.png
+swagger-ui-dist     LICENSE                                       LICENSE
 EOF
 )
 
@@ -73,7 +77,7 @@ fi
 STAMP="$MODULES/.package-lock.json"
 if [[ ! -d "$MODULES" || ! -f "$STAMP" || "$WEB/package-lock.json" -nt "$STAMP" ]]; then
     say "installing the pinned packages (npm ci --prefix web)"
-    npm ci --prefix "$WEB" --no-audit --no-fund
+    npm ci --prefix "$WEB" --no-audit --no-fund --ignore-scripts
 else
     say "web/node_modules is up to date with web/package-lock.json"
 fi

@@ -5,15 +5,23 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from service.api import errors
-from service.api.routes import audit, changes, maps, planning, reads, tiles
+from service.api.guards.admission import AdmissionGate, GateCounters
+from service.api.guards.authentication import Authentication
+from service.api.guards.body import BodyGuard
+from service.api.guards.nul_bytes import RefuseNulBytes
+from service.api.routes import audit, changes, health, maps, planning, reads, tiles
 from service.changes.session import sync_policy
 from service.db.engine import make_engine
 from service.mapdata import WEB_DIR
 from service.settings import Settings, get_settings
+
+#: Paths that use no connection of the request pool: never queued by the admission gate.
+UNQUEUED_PATHS = ("/static/", "/health", "/docs", "/openapi.json")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sync_policy(conn, per_park_floor=settings.per_park_floor)
         yield
         app.state.engine.dispose()
+        app.state.health_engine.dispose()
 
     app = FastAPI(
         title="Park land ledger 园区用地台账",
@@ -38,10 +47,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    slots = settings.max_concurrent_requests or (settings.db_pool_size + settings.db_pool_overflow)
+    app.state.engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_overflow,
+        # A request never waits for the pool while the gate admits no more requests than
+        # it has connections; should that ever fail, fail fast (503) rather than stall.
+        pool_timeout=max(settings.queue_wait_s, 1.0),
+    )
+    # /health has its own connection, so it answers while the request pool is busy.
+    app.state.health_engine = make_engine(
+        settings.database_url,
+        pool_size=1,
+        max_overflow=1,
+        pool_timeout=2.0,
+        connect_args={"connect_timeout": 3, "options": "-c jit=off -c statement_timeout=3000"},
+    )
     errors.install(app)
+    app.include_router(health.router)
     app.include_router(reads.router)
     app.include_router(changes.router)
     app.include_router(audit.router)
@@ -50,9 +78,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(planning.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
 
+    # Guards, innermost first (the last added runs first): no NUL bytes, the body's limits,
+    # a slot to work in, then who the request is from.
+    app.add_middleware(Authentication, engine=lambda: app.state.engine)
+    app.state.admission = GateCounters()
+    app.add_middleware(
+        AdmissionGate,
+        slots=slots,
+        wait_s=settings.queue_wait_s,
+        exempt_prefixes=UNQUEUED_PATHS,
+        counters=app.state.admission,
+    )
+    app.add_middleware(
+        BodyGuard,
+        json_max_bytes=settings.max_json_body_bytes,
+        upload_max_bytes=settings.max_upload_bytes,
+        timeout_s=settings.body_timeout_s,
+    )
+    app.add_middleware(RefuseNulBytes)  # first: a NUL byte never reaches anything else
+
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/map")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/static/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui-dist/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui-dist/favicon-32x32.png",
+        )
 
     return app
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from parks.errors import Forbidden, Unauthorized
 from parks.vocabulary import AUDIT_ROLES, WRITE_ROLES, Role
+from service.api.guards.authentication import AUTHENTICATED, PRINCIPAL
 from service.auth import Principal, principal_for
 from service.settings import Settings
 
@@ -37,48 +38,71 @@ _bearer = HTTPBearer(auto_error=False)
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _principal(engine: Engine, credentials: HTTPAuthorizationCredentials | None):
+def get_principal(request: Request, engine: EngineDep, credentials: BearerDep):
+    """Who the request is from (None: no valid token).
+
+    The authentication guard (``service.api.guards.authentication``) resolved it before
+    the route ran; looking it up again here would hold a second connection per request.
+    """
+    state = request.state
+    if getattr(state, AUTHENTICATED, False):
+        return getattr(state, PRINCIPAL, None)
     if credentials is None or not credentials.credentials:
         return None
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # only when the app runs without its guards
         return principal_for(conn, credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
+
+
+def _admit(principal: Principal | None, roles: frozenset[str] | set[str], what: str) -> Principal:
+    if principal is None:
+        raise Unauthorized(
+            f"{what} needs 'Authorization: Bearer <token>' with a valid token "
+            f"(role {' or '.join(sorted(roles))})"
+        )
+    if principal.role not in roles:
+        raise Forbidden(
+            f"{what} needs role {' or '.join(sorted(roles))}; "
+            f"token {principal.name!r} has role {principal.role!r}"
+        )
+    return principal
 
 
 def require_roles(roles: frozenset[str] | set[str], *, what: str) -> Callable[..., Principal]:
     """A dependency that admits a bearer token whose role is in *roles*."""
 
-    def dependency(engine: EngineDep, credentials: BearerDep) -> Principal:
-        principal = _principal(engine, credentials)
-        if principal is None:
-            raise Unauthorized(
-                f"{what} needs 'Authorization: Bearer <token>' with a valid token "
-                f"(role {' or '.join(sorted(roles))})"
-            )
-        if principal.role not in roles:
-            raise Forbidden(
-                f"{what} needs role {' or '.join(sorted(roles))}; "
-                f"token {principal.name!r} has role {principal.role!r}"
-            )
-        return principal
+    def dependency(principal: PrincipalDep) -> Principal:
+        return _admit(principal, roles, what)
 
     return dependency
 
 
-def reader(engine: EngineDep, settings: SettingsDep, credentials: BearerDep) -> Principal | None:
+_ALL_ROLES = frozenset(r.value for r in Role)
+
+
+def reader(settings: SettingsDep, principal: PrincipalDep) -> Principal | None:
     """Reads are open unless PARKS_READS_NEED_TOKEN is set; then any role may read."""
     if not settings.reads_need_token:
-        return None
-    return require_roles({r.value for r in Role}, what="reading")(engine, credentials)
+        return principal
+    return _admit(principal, _ALL_ROLES, "reading")
 
 
-def auditor(engine: EngineDep, settings: SettingsDep, credentials: BearerDep):
+def auditor(settings: SettingsDep, principal: PrincipalDep):
     """Audit reads: open with open reads, else auditor or admin."""
     if not settings.reads_need_token:
-        return None
-    return require_roles(AUDIT_ROLES, what="reading the audit")(engine, credentials)
+        return principal
+    return _admit(principal, AUDIT_ROLES, "reading the audit")
 
 
 ReaderDep = Annotated[Principal | None, Depends(reader)]
 AuditorDep = Annotated[Principal | None, Depends(auditor)]
 EditorDep = Annotated[Principal, Depends(require_roles(WRITE_ROLES, what="writing land changes"))]
 AdminDep = Annotated[Principal, Depends(require_roles({Role.ADMIN.value}, what="this change"))]
+
+#: Refusal details and actor names: auditor or admin, whatever the read setting (a refused
+#: change set's body and its sender are not public, even where reads are open).
+AuditorAlwaysDep = Annotated[
+    Principal, Depends(require_roles(AUDIT_ROLES, what="reading refused change sets"))
+]

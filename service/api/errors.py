@@ -7,6 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 
 from gis.errors import GisError
 from parks.errors import (
@@ -20,6 +22,8 @@ from parks.errors import (
     Unauthorized,
 )
 from parks.operations import problems_from_errors
+from parks.vocabulary import WRITE_ROLES
+from service.changes.refusals import record_refused_submission
 from service.db.errors import domain_error_from_database
 
 #: Domain error class -> HTTP status. The most specific class listed wins.
@@ -62,6 +66,33 @@ def validation_error_body(exc: RequestValidationError) -> tuple[int, dict]:
     return 422, {"error": "invalid_parameter", "parameter": name, "message": message}
 
 
+#: The route whose bodies, refused at validation, are logged in ``refusal``.
+CHANGE_SET_ROUTE = ("POST", "/api/change-sets")
+
+
+async def log_refused_change_set(request: Request, exc: RequestValidationError) -> None:
+    """Log a change set refused at validation, like one refused later, when an editor or
+    admin sent it (``request.state.principal``, set by the authentication guard before the
+    body was read). Anonymous and read-only senders are not logged: the log is of
+    attempts to change land, not of noise."""
+    route = getattr(request.scope.get("route"), "path", None)
+    if (request.method, route) != CHANGE_SET_ROUTE:
+        return
+    principal = getattr(request.state, "principal", None)
+    if principal is None or principal.role not in WRITE_ROLES:
+        return
+    errors = [{**e, "loc": tuple(e["loc"][1:])} for e in exc.errors() if e["loc"][:1] == ("body",)]
+    await run_in_threadpool(
+        record_refused_submission,
+        request.app.state.engine,
+        actor=principal.name,
+        received=exc.body,
+        raw=await request.body(),  # read (and kept) by FastAPI before it validated
+        error=InvalidChangeSet(problems_from_errors(errors)),
+        cap_bytes=request.app.state.settings.refusal_body_cap_bytes,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on *app*."""
 
@@ -76,9 +107,19 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         status, body = validation_error_body(exc)
+        await log_refused_change_set(request, exc)
         return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        # The admission gate should make this unreachable; if it happens, say "busy".
+        return JSONResponse(
+            {"error": "service_busy", "message": "no database connection was free; retry"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:

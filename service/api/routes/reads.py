@@ -25,12 +25,6 @@ def geojson(body: str) -> Response:
     return Response(content=body, media_type=GEOJSON)
 
 
-@router.get("/health", tags=["service"])
-def health(conn: ConnDep) -> dict:
-    """Liveness with the PostGIS version the database runs."""
-    return {"status": "ok", "postgis": reads.postgis_version(conn)}
-
-
 @router.get("/api/parks")
 def list_parks(conn: ConnDep, _reader: ReaderDep) -> list[dict]:
     """Every park: code, names, area, parcel count and manufacturing land."""
