@@ -2,6 +2,9 @@
 
 Areas are planar areas in the CRS the geometry is in; call them on geometry in the
 storage CRS (EPSG:4545 by default), never on longitudes and latitudes.
+
+Parcels are 2D: a third number in a GeoJSON position (a height) is dropped when the
+geometry is read; a fourth is refused as malformed.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from gis.crs import WGS84, transform
+from gis.crs import WGS84, check_plausible, transform
 from gis.errors import InvalidGeometry
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 
 
 def from_geojson(obj: Any, *, what: str = "geometry") -> BaseGeometry:
-    """Parse a GeoJSON geometry object (a dict) into shapely, accepting only Polygon and
-    MultiPolygon. A Feature is unwrapped to its geometry.
+    """Parse a GeoJSON geometry object (a dict) into 2D shapely, accepting only Polygon and
+    MultiPolygon. A Feature is unwrapped to its geometry; heights are dropped
+    (:func:`drop_heights`).
 
     Raises :class:`InvalidGeometry` naming *what* when it is not polygonal GeoJSON.
     """
@@ -30,7 +34,8 @@ def from_geojson(obj: Any, *, what: str = "geometry") -> BaseGeometry:
     if not isinstance(obj, dict) or "type" not in obj:
         raise InvalidGeometry(f"{what} is not a GeoJSON geometry object")
     if obj["type"] not in POLYGONAL:
-        raise InvalidGeometry(f"{what} must be a Polygon or MultiPolygon, not {obj['type']}")
+        kind = str(obj["type"])[:40]  # echo a little of what was sent, never megabytes
+        raise InvalidGeometry(f"{what} must be a Polygon or MultiPolygon, not {kind}")
     try:
         geom = shape(obj)
     except Exception as exc:  # shapely raises several types for malformed coordinates
@@ -39,7 +44,14 @@ def from_geojson(obj: Any, *, what: str = "geometry") -> BaseGeometry:
         raise InvalidGeometry(f"{what} is empty")
     if not np.isfinite(shapely.get_coordinates(geom)).all():
         raise InvalidGeometry(f"{what} has coordinates that are not finite numbers")
-    return geom
+    return drop_heights(geom)
+
+
+def drop_heights(geom: BaseGeometry) -> BaseGeometry:
+    """*geom* without z coordinates. A parcel is the 2D area it covers on the map and its
+    area is planar, so a height (GeoJSON's optional third number, often an elevation or a
+    0 a CAD export adds) says nothing about the parcel: it is dropped, not refused."""
+    return shapely.force_2d(geom) if shapely.has_z(geom) else geom
 
 
 def validity_reason(geom: BaseGeometry) -> str | None:
@@ -70,12 +82,16 @@ def as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
 
 
 def parcel_geometry(obj: Any, *, src_epsg: int, storage_epsg: int, what: str = "geometry"):
-    """GeoJSON (in *src_epsg*) to a valid MultiPolygon in *storage_epsg*.
+    """GeoJSON (in *src_epsg*) to a valid 2D MultiPolygon in *storage_epsg*.
 
-    Validity is checked after the transform as well, because a ring that is valid in
-    degrees can fold over itself once projected when its vertices are nearly collinear.
+    Coordinates implausible for *src_epsg* are refused first (:func:`gis.crs.check_plausible`
+    raises :class:`ImplausibleCoordinates` naming the CRS). Validity is checked after the
+    transform as well, because a ring that is valid in degrees can fold over itself once
+    projected when its vertices are nearly collinear.
     """
-    geom = ensure_valid(from_geojson(obj, what=what), what=what)
+    geom = from_geojson(obj, what=what)
+    check_plausible(geom.bounds, src_epsg, what=what)
+    geom = ensure_valid(geom, what=what)
     projected = transform(geom, src_epsg, storage_epsg)
     return as_multipolygon(ensure_valid(projected, what=what))
 

@@ -2,16 +2,68 @@
 
 A change set is one atomic land transaction: every operation in it is applied, in order,
 in one database transaction, or none is. Field names are the API's contract.
+
+Text carries no NUL character (PostgreSQL can't store one): it is refused here, naming the
+field. How long a text may be, and how many vertices a geometry may have, are settings
+(``parks.limits``), checked before anything is applied.
 """
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from parks.errors import Problem
 from parks.vocabulary import ChangeKind, ParcelStatus, SupplyMode
+
+_NUL = "\x00"
+_NUL_MESSAGE = "must not contain a NUL character (\\u0000)"
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _refuse_nul(value: str) -> str:
+    """*value*, unless it holds a NUL character."""
+    if _NUL in value:
+        raise PydanticCustomError("nul_character", _NUL_MESSAGE)
+    return value
+
+
+def _refuse_nul_in_json(value: Any) -> Any:
+    """*value* (parsed JSON), unless a NUL character is in any of its strings, keys
+    included. Lists of numbers and lists of lists of numbers (a ring's positions) are
+    skipped at C speed, so a large geometry costs little."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _NUL in item:
+                raise PydanticCustomError("nul_character", _NUL_MESSAGE)
+        elif isinstance(item, dict):
+            if any(_NUL in key for key in item if isinstance(key, str)):
+                raise PydanticCustomError("nul_character", _NUL_MESSAGE)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            kinds = set(map(type, item))
+            if kinds <= _SCALARS:
+                continue
+            if kinds == {list} and set(map(type, chain.from_iterable(item))) <= _SCALARS:
+                continue
+            stack.extend(item)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_refuse_nul)]
+"""Free text (a name, a reason, a document number): any length the limits allow, no NUL."""
 
 ParcelCode = Annotated[
     str,
@@ -24,9 +76,11 @@ ParcelCode = Annotated[
 ]
 LandUseCode = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[0-9]{2,4}$")]
 GeoJSONGeometry = Annotated[
-    dict[str, Any], Field(description="GeoJSON Polygon or MultiPolygon in `crs`")
+    dict[str, Any],
+    AfterValidator(_refuse_nul_in_json),
+    Field(description="GeoJSON Polygon or MultiPolygon in `crs`"),
 ]
-CrsName = Annotated[str, Field(description="EPSG:4326 (default), EPSG:4490 or EPSG:4545")]
+CrsName = Annotated[Text, Field(description="EPSG:4326 (default), EPSG:4490 or EPSG:4545")]
 
 
 class _Op(BaseModel):
@@ -42,12 +96,12 @@ class Register(_Op):
 
     op: Literal["register"]
     parcel_code: ParcelCode
-    park: str = Field(min_length=1)
+    park: Text = Field(min_length=1)
     land_use_code: LandUseCode
     status: ParcelStatus
     geometry: GeoJSONGeometry
     crs: CrsName = "EPSG:4326"
-    holder: str | None = None
+    holder: Text | None = None
 
     def parcel_codes_read(self) -> list[str]:
         return []
@@ -120,9 +174,9 @@ class Supply(_Op):
 
     op: Literal["supply"]
     parcel_code: ParcelCode
-    holder: str = Field(min_length=1, max_length=200)
+    holder: Text = Field(min_length=1)
     mode: SupplyMode
-    project: str | None = Field(None, description="code of the key project the land is for")
+    project: Text | None = Field(None, description="code of the key project the land is for")
 
 
 class SetStatus(_Op):
@@ -152,14 +206,15 @@ class ChangeSetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: ChangeKind
-    reason: str = Field(min_length=1, max_length=2000)
-    document_no: str | None = Field(None, max_length=200, description="批文号")
+    reason: Text = Field(min_length=1)
+    document_no: Text | None = Field(None, description="批文号")
     operations: list[Operation] = Field(min_length=1, max_length=1000)
 
 
 def problems_from_errors(errors: list[dict[str, Any]]) -> list[Problem]:
     """Pydantic validation errors of a change-set body as per-operation problems; *loc* is
-    relative to the body (``("operations", 2, "geometry")``)."""
+    relative to the body (``("operations", 2, "geometry")``). A NUL character an input
+    put in a message (a bad tag, an unknown key) is written ``\\u0000``."""
     problems = []
     for error in errors:
         loc = tuple(error["loc"])
@@ -167,9 +222,8 @@ def problems_from_errors(errors: list[dict[str, Any]]) -> list[Problem]:
         inner = loc[2:] if index is not None else loc
         # Drop pydantic's discriminator tags (the op name) from the path.
         where = ".".join(str(p) for p in inner if p not in _OP_NAMES) or "operation"
-        problems.append(
-            Problem(index if isinstance(index, int) else None, f"{where}: {error['msg']}")
-        )
+        message = f"{where}: {error['msg']}".replace(_NUL, "\\u0000")
+        problems.append(Problem(index if isinstance(index, int) else None, message))
     return problems
 
 

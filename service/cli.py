@@ -150,7 +150,13 @@ def load(
 
     settings = get_settings()
     with handled(), progress_bar() as update:
-        report = load_dataset(_engine(), path, storage_srid=settings.storage_srid, progress=update)
+        report = load_dataset(
+            _engine(),
+            path,
+            storage_srid=settings.storage_srid,
+            min_parcel_area_m2=settings.min_parcel_area_m2,
+            progress=update,
+        )
     for line in report.lines():
         console.print(line)
 
@@ -188,16 +194,10 @@ def serve(
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
 ) -> None:
     """Serve the API and the maps."""
-    import uvicorn
+    from service.api.serving import serve as serve_app
 
     settings = get_settings()
-    uvicorn.run(
-        "service.api.app:app_factory",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-    )
+    serve_app(host=host or settings.host, port=port or settings.port, workers=workers)
 
 
 @app.command("stats")
@@ -274,6 +274,7 @@ def change_apply(
     from pydantic import ValidationError
 
     from parks.errors import InvalidChangeSet, Problem
+    from parks.limits import InputLimits
     from parks.operations import ChangeSetRequest, problems_from_errors
     from service.changes.apply import apply_change_set
 
@@ -290,6 +291,8 @@ def change_apply(
             actor=actor or f"cli:{getpass.getuser()}",
             storage_srid=get_settings().storage_srid,
             timezone=get_settings().timezone,
+            limits=InputLimits.from_settings(get_settings()),
+            refusal_cap_bytes=get_settings().refusal_body_cap_bytes,
         )
     sys.stdout.write(json.dumps(applied.body(), ensure_ascii=False, indent=2) + "\n")
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, text
 
 from gis.files import list_layers, read_layer
 from parks.errors import ParksError
+from parks.limits import InputLimits, setting_name
 from parks.units import AREA_TOLERANCE_M2
 from parks.vocabulary import ParcelStatus, ProjectStatus, SupplyMode
 from service.changes.session import open_change_set, precheck
@@ -126,8 +127,12 @@ def load_dataset(
     storage_srid: int,
     actor: str | None = None,
     progress: Progress | None = None,
+    min_parcel_area_m2: float = InputLimits.min_parcel_area_m2,
 ) -> LoadReport:
-    """Load the GeoPackage at *path* (any CRS; stored in *storage_srid*) in one transaction."""
+    """Load the GeoPackage at *path* (any CRS; stored in *storage_srid*) in one transaction.
+
+    New parcels are placed by the change sets' rule: inside their park (some of each in the
+    park, no more than the tolerance outside) and at least *min_parcel_area_m2*."""
     path = Path(path)
     if path.is_dir():
         candidates = sorted(path.glob("*.gpkg"))
@@ -147,7 +152,9 @@ def load_dataset(
 
     with engine.begin() as conn:
         report.parks_added = _load_parks(conn, frames["parks"], storage_srid, report)
-        _load_parcels(conn, frames["parcels"], storage_srid, report, actor, step)
+        _load_parcels(
+            conn, frames["parcels"], storage_srid, report, actor, step, min_parcel_area_m2
+        )
         if "buildings" in frames:
             report.buildings_added = _load_buildings(conn, frames["buildings"], storage_srid)
         if "leases" in frames:
@@ -217,7 +224,9 @@ def _load_parks(conn: Connection, frame, srid: int, report: LoadReport) -> int:
     return added
 
 
-def _load_parcels(conn, frame, srid: int, report: LoadReport, actor: str, step) -> None:
+def _load_parcels(
+    conn, frame, srid: int, report: LoadReport, actor: str, step, min_area_m2: float
+) -> None:
     raw = conn.connection.driver_connection
     for statement in statements(sql("service.sql", "load_stage.sql")):
         raw.execute(statement)
@@ -271,6 +280,8 @@ def _load_parcels(conn, frame, srid: int, report: LoadReport, actor: str, step) 
                 "statuses": [s.value for s in ParcelStatus],
                 "supply_modes": [m.value for m in SupplyMode],
                 "tolerance": AREA_TOLERANCE_M2,
+                "min_area_m2": min_area_m2,
+                "min_area_setting": setting_name("min_parcel_area_m2"),
             },
         )
     ]

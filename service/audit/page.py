@@ -23,8 +23,11 @@ def _templates() -> Environment:
     )
 
 
-def audit_page_html(conn: Connection, *, as_of: datetime | None, zone: str) -> str:
-    """Render the audit page (as of *as_of*, default now)."""
+def audit_page_html(
+    conn: Connection, *, as_of: datetime | None, zone: str, refusal_details: bool = False
+) -> str:
+    """Render the audit page (as of *as_of*, default now); refusals show their actor and
+    message only with *refusal_details* (an auditor's or admin's request)."""
     now = datetime.now(ZoneInfo(zone))
     moment = as_of or now
     series = queries.manufacturing_series(conn)
@@ -35,7 +38,7 @@ def audit_page_html(conn: Connection, *, as_of: datetime | None, zone: str) -> s
         lines[park] = [(s["at"], s["parks_m2"].get(park, 0.0)) for s in series]
     ledger = queries.ledger_rows(conn, limit=1, offset=0)
     recent = queries.ledger_rows(conn, limit=20, offset=max(0, ledger["total"] - 20))["rows"]
-    refused = queries.refusals(conn, limit=10)
+    refused = queries.refusals(conn, limit=10, details=refusal_details)
     for row in recent + refused["rows"]:
         row["at"] = datetime.fromisoformat(row["at"]).astimezone(ZoneInfo(zone)).isoformat()
     return (

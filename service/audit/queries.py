@@ -178,31 +178,59 @@ def manufacturing_series(conn: Connection) -> list[dict[str, Any]]:
     ]
 
 
+#: What a reader without the auditor or admin role sees instead of a refusal's actor and
+#: message (the audit page; the refusals API needs the role).
+WITHHELD = "仅审计员可见 auditors only"
+#: The columns of a refusal anyone may see: when, what kind, which error, by how much.
+PUBLIC_REFUSAL_KEYS = ("id", "at", "kind", "error", "scope", "shortfall_m2", "shortfall_mu")
+
+
 def refusals(
-    conn: Connection, *, limit: int = 100, offset: int = 0, error: str | None = None
+    conn: Connection,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    error: str | None = None,
+    details: bool = True,
 ) -> dict[str, Any]:
-    """Refused and invalid change sets, newest first."""
+    """Refused and invalid change sets, newest first: with *details*, everything logged
+    (actor, document number, reason, message and the capped body with its length and
+    SHA-256); without, only :data:`PUBLIC_REFUSAL_KEYS`, the actor and message
+    :data:`WITHHELD`."""
     where = "WHERE error = :error" if error else ""
     params = {"error": error, "limit": limit, "offset": offset}
     total = conn.execute(text(f"SELECT count(*) FROM refusal {where}"), params).scalar()
     rows = conn.execute(
         text(
             "SELECT id, at, actor, kind, document_no, reason, error, scope, shortfall_m2, "
-            f"detail, operations FROM refusal {where} ORDER BY at DESC, id DESC "
-            "LIMIT :limit OFFSET :offset"
+            "detail, body, body_bytes, body_sha256, body_truncated "
+            f"FROM refusal {where} ORDER BY at DESC, id DESC LIMIT :limit OFFSET :offset"
         ),
         params,
     ).mappings()
-    out = []
-    for r in rows:
-        item = dict(r)
-        item["at"] = r["at"].isoformat()
-        item["shortfall_mu"] = (
-            round(r["shortfall_m2"] / M2_PER_MU, 6) if r["shortfall_m2"] is not None else None
-        )
-        item["message"] = (r["detail"] or {}).get("message")
-        out.append(item)
+    out = [_refusal_body(dict(r)) for r in rows]
+    if not details:
+        out = [_public_refusal(item) for item in out]
     return {"rows": out, "total": total}
+
+
+def _refusal_body(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **r,
+        "at": r["at"].isoformat(),
+        "shortfall_mu": (
+            round(r["shortfall_m2"] / M2_PER_MU, 6) if r["shortfall_m2"] is not None else None
+        ),
+        "message": (r["detail"] or {}).get("message"),
+    }
+
+
+def _public_refusal(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{key: item[key] for key in PUBLIC_REFUSAL_KEYS},
+        "actor": WITHHELD,
+        "message": WITHHELD,
+    }
 
 
 def parcel_history(conn: Connection, code: str) -> dict[str, Any]:

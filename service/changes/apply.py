@@ -25,10 +25,10 @@ from gis.geometry import as_multipolygon, parcel_geometry
 from parks.errors import (
     ConcurrentChange,
     InvalidChangeSet,
-    ManufacturingLandWouldDecrease,
     ParksError,
     Problem,
 )
+from parks.limits import InputLimits, area_problem, input_problems, vertex_problem
 from parks.operations import (
     ChangeSetRequest,
     Merge,
@@ -42,6 +42,7 @@ from parks.operations import (
 )
 from parks.units import AREA_TOLERANCE_M2, M2_PER_MU
 from parks.vocabulary import AVAILABLE_STATUSES, ParcelStatus
+from service.changes.refusals import record_refusal
 from service.changes.session import OpenChangeSet, open_change_set, precheck
 from service.db.errors import domain_error_from_database
 from service.db.sqlfiles import sql
@@ -112,6 +113,7 @@ class _Context:
     change_set: OpenChangeSet
     srid: int
     zone: ZoneInfo
+    limits: InputLimits = field(default_factory=InputLimits)
     effects: list[dict[str, Any]] = field(default_factory=list)
 
     # --- lookups -----------------------------------------------------------------
@@ -171,14 +173,23 @@ class _Context:
             raise OperationProblem(str(exc)) from None
 
     def ensure_placeable(self, geom, *, park: str, code: str, exclude: list[str]) -> None:
-        """Inside its park and overlapping no other current parcel."""
+        """*geom* (storage CRS) may stand as parcel *code* of *park*: inside the park (some
+        of it in the park's interior, and no more than ``AREA_TOLERANCE_M2`` outside), at
+        least the minimum area, and overlapping no other current parcel."""
         wkb = shapely.to_wkb(geom)
-        outside = self.conn.execute(
+        placement = self.conn.execute(
             text(sql("service.sql", "change_outside_park.sql")),
             {"wkb": wkb, "srid": self.srid, "park": park},
-        ).scalar()
-        if outside is not None and outside > AREA_TOLERANCE_M2:
-            raise OperationProblem(f"parcel {code} lies {outside:,.2f} m² outside park {park}")
+        ).first()
+        if placement is None:
+            raise OperationProblem(f"unknown park {park}")
+        if not placement.in_park:
+            raise OperationProblem(f"parcel {code} lies entirely outside park {park}")
+        if placement.outside_m2 > AREA_TOLERANCE_M2:
+            raise OperationProblem(
+                f"parcel {code} lies {placement.outside_m2:,.2f} m² outside park {park}"
+            )
+        self.ensure_min_area(geom, code=code)
         overlaps = self.conn.execute(
             text(sql("service.sql", "change_overlaps.sql")),
             {"wkb": wkb, "srid": self.srid, "exclude": exclude, "tolerance": AREA_TOLERANCE_M2},
@@ -186,6 +197,12 @@ class _Context:
         if overlaps:
             named = ", ".join(f"{r.parcel_code} ({r.overlap_m2:,.2f} m²)" for r in overlaps)
             raise OperationProblem(f"parcel {code} overlaps existing parcel {named}")
+
+    def ensure_min_area(self, geom, *, code: str) -> None:
+        """*geom* (storage CRS: planar m²) is at least the minimum parcel area."""
+        problem = area_problem(code, float(shapely.area(geom)), self.limits)
+        if problem:
+            raise OperationProblem(problem)
 
     # --- writes --------------------------------------------------------------------
 
@@ -317,7 +334,9 @@ def _split(ctx: _Context, op: Split) -> dict:
         ctx.ensure_new_code(part.parcel_code)
         if part.land_use_code:
             ctx.ensure_class(part.land_use_code)
-        parts.append((part, ctx.geometry(part.geometry, op.crs, what=f"parts[{n}].geometry")))
+        geom = ctx.geometry(part.geometry, op.crs, what=f"parts[{n}].geometry")
+        ctx.ensure_min_area(geom, code=part.parcel_code)
+        parts.append((part, geom))
     geoms = [g for _, g in parts]
     for a in range(len(geoms)):
         for b in range(a + 1, len(geoms)):
@@ -382,6 +401,12 @@ def _merge(ctx: _Context, op: Merge) -> dict:
         )
     _ensure_connected(inputs)
     merged = shapely.union_all([v.geom for v in inputs])
+    ctx.ensure_min_area(merged, code=op.parcel_code)
+    too_many = vertex_problem(
+        f"the merged parcel {op.parcel_code}", shapely.get_num_coordinates(merged), ctx.limits
+    )
+    if too_many:
+        raise OperationProblem(too_many)
     befores = [v.snapshot() for v in inputs]
     for v in inputs:
         ctx.end(v)
@@ -491,15 +516,23 @@ def apply_change_set(
     actor: str,
     storage_srid: int,
     timezone: str = "Asia/Shanghai",
+    limits: InputLimits | None = None,
+    refusal_cap_bytes: int | None = None,
 ) -> AppliedChangeSet:
     """Apply *request* as *actor* in one transaction; return what it did.
 
-    Raises :class:`InvalidChangeSet` (an operation cannot be applied) or
-    :class:`ManufacturingLandWouldDecrease` (the rule refused it); either way nothing
-    was stored, and the attempt is logged in ``refusal``.
+    *limits* (default: the settings' defaults) are checked first, before any geometry is
+    parsed or land is read. Raises :class:`InvalidChangeSet` (beyond the limits, or an
+    operation cannot be applied) or :class:`ManufacturingLandWouldDecrease` (the rule
+    refused it); either way nothing was stored, and the attempt is logged in ``refusal``
+    (its body capped at *refusal_cap_bytes*; default: the setting).
     """
+    limits = limits or InputLimits()
     submitted = request.model_dump(mode="json")
     try:
+        beyond = input_problems(request, limits)
+        if beyond:
+            raise InvalidChangeSet(beyond)
         with engine.begin() as conn:
             change_set = open_change_set(
                 conn,
@@ -510,7 +543,11 @@ def apply_change_set(
                 operations=submitted["operations"],
             )
             ctx = _Context(
-                conn=conn, change_set=change_set, srid=storage_srid, zone=ZoneInfo(timezone)
+                conn=conn,
+                change_set=change_set,
+                srid=storage_srid,
+                zone=ZoneInfo(timezone),
+                limits=limits,
             )
             problems = []
             for index, operation in enumerate(request.operations):
@@ -539,13 +576,17 @@ def apply_change_set(
             if refusal is not None:
                 raise refusal
     except ParksError as exc:
-        record_refusal(engine, actor=actor, submitted=submitted, error=exc)
+        record_refusal(
+            engine, actor=actor, submitted=submitted, error=exc, cap_bytes=refusal_cap_bytes
+        )
         raise
     except DBAPIError as exc:
         domain = domain_error_from_database(exc)
         if domain is None:
             raise
-        record_refusal(engine, actor=actor, submitted=submitted, error=domain)
+        record_refusal(
+            engine, actor=actor, submitted=submitted, error=domain, cap_bytes=refusal_cap_bytes
+        )
         raise domain from None
     return _outcome(engine, change_set.id)
 
@@ -572,32 +613,3 @@ def _outcome(engine: Engine, change_set_id: int) -> AppliedChangeSet:
         delta_parks_m2={k: float(v) for k, v in row.delta_parks.items()},
         manufacturing_total_m2=row.total_city_m2,
     )
-
-
-def record_refusal(
-    engine: Engine, *, actor: str, submitted: dict[str, Any], error: ParksError
-) -> None:
-    """Log a refused or invalid change set (its land data is not stored anywhere else)."""
-    body = error.body()
-    scope = shortfall = None
-    if isinstance(error, ManufacturingLandWouldDecrease):
-        scope, shortfall = error.scope, error.shortfall_m2
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO refusal (actor, kind, document_no, reason, error, scope, "
-                "shortfall_m2, detail, operations) VALUES (:actor, :kind, :doc, :reason, "
-                ":error, :scope, :shortfall, CAST(:detail AS jsonb), CAST(:ops AS jsonb))"
-            ),
-            {
-                "actor": actor,
-                "kind": submitted.get("kind"),
-                "doc": submitted.get("document_no"),
-                "reason": submitted.get("reason"),
-                "error": error.code,
-                "scope": scope,
-                "shortfall": shortfall,
-                "detail": json.dumps(body, ensure_ascii=False),
-                "ops": json.dumps(submitted.get("operations", []), ensure_ascii=False),
-            },
-        )

@@ -349,7 +349,8 @@ class ApiToken(Base):
 
 class Refusal(Base):
     """A change set the rule (or validation) refused: who, when, what, and why. Its land
-    data was never stored."""
+    data was never stored. Its body is kept capped (``service.changes.refusals``): the
+    first ``refusal_body_cap_bytes`` as text, the whole's length and SHA-256."""
 
     __tablename__ = "refusal"
 
@@ -363,7 +364,10 @@ class Refusal(Base):
     scope: Mapped[str | None] = mapped_column(Text)
     shortfall_m2: Mapped[float | None] = mapped_column(Double)
     detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-    operations: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    body: Mapped[str] = mapped_column(Text)
+    body_bytes: Mapped[int] = mapped_column(BigInteger)
+    body_sha256: Mapped[str] = mapped_column(Text)
+    body_truncated: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (Index("refusal_at", "at"),)
 

@@ -308,6 +308,8 @@ def _within(text: str | None) -> BaseGeometry | None:
         obj = json.loads(text)
     except ValueError as exc:
         raise InvalidParameter("within", f"not JSON: {exc}") from None
+    except RecursionError:  # thousands of nested arrays: no polygon nests more than four
+        raise InvalidParameter("within", "not a polygon: arrays nested too deeply") from None
     try:
         geom = ensure_valid(from_geojson(obj, what="within"), what="within")
     except GisError as exc:

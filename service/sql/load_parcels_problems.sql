@@ -25,12 +25,21 @@ UNION ALL
 SELECT row_no, parcel_code, 'geometry is not valid: ' || ST_IsValidReason(geom)
   FROM fresh WHERE NOT is_valid
 UNION ALL
+-- Placement as a change set judges it (change_outside_park.sql): some of the parcel in its
+-- park's interior, no more than the tolerance outside, at least the minimum area.
 SELECT f.row_no, f.parcel_code,
        format('lies %s m² outside park %s',
               round(ST_Area(ST_Difference(f.geom, p.boundary))::numeric, 2), p.code)
   FROM fresh f JOIN park p ON p.code = f.park
  WHERE f.is_valid AND NOT ST_CoveredBy(f.geom, p.boundary)
-   AND ST_Area(ST_Difference(f.geom, p.boundary)) > :tolerance
+   AND (NOT ST_Relate(f.geom, p.boundary, 'T********')
+        OR ST_Area(ST_Difference(f.geom, p.boundary)) > :tolerance)
+UNION ALL
+SELECT row_no, parcel_code,
+       format('has an area of %s m²; a parcel needs at least %s m² (%s)',
+              round(ST_Area(geom)::numeric, 2), CAST(:min_area_m2 AS float8),
+              CAST(:min_area_setting AS text))
+  FROM fresh WHERE is_valid AND ST_Area(geom) < :min_area_m2
 UNION ALL
 SELECT a.row_no, a.parcel_code, format('overlaps parcel %s of the file by %s m²', b.parcel_code,
        round(ST_Area(ST_Intersection(a.geom, b.geom))::numeric, 2))

@@ -19,6 +19,8 @@ AUDIT_PATHS = [
     "/api/audit/verify",
     "/audit",
 ]
+#: Refusal details and actor names: auditor or admin whatever the read setting.
+AUDITOR_ALWAYS_PATHS = ["/api/audit/refusals"]
 
 
 @pytest.fixture
@@ -69,4 +71,12 @@ def test_a_parcels_history_needs_a_token_when_reads_do(guarded):
 def test_without_the_setting_the_audit_is_open_like_every_read(sample_db_url, make_client):
     client = make_client(sample_db_url)
     for path in [*AUDIT_PATHS, "/api/parcels/GX-0001/history"]:
+        if path in AUDITOR_ALWAYS_PATHS:
+            continue
         assert client.get(path).status_code == 200, path
+
+
+def test_without_the_setting_refusal_details_still_need_an_auditor(sample_db_url, make_client):
+    client = make_client(sample_db_url)
+    for path in AUDITOR_ALWAYS_PATHS:
+        assert client.get(path).status_code == 401, path

@@ -382,10 +382,24 @@ def test_history_of_a_never_recorded_parcel_is_404(client, scenario):
 # --- refusals ---------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def auditor(scenario_url) -> dict[str, str]:
+    """An auditor's headers: refusal details need the role whatever the read setting."""
+    from sqlalchemy import create_engine, pool
+
+    from service.auth import create_token
+
+    engine = create_engine(scenario_url, poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        token = create_token(conn, name="auditor-audit-scenario", role="auditor")
+    engine.dispose()
+    return {"Authorization": f"Bearer {token}"}
+
+
 def test_refused_and_invalid_change_sets_are_logged_newest_first_with_the_shortfall(
-    client, scenario
+    client, scenario, auditor
 ):
-    body = client.get("/api/audit/refusals").json()
+    body = client.get("/api/audit/refusals", headers=auditor).json()
     assert body["total"] == len(scenario.refused) == 3
     logged = body["rows"]
     assert [r["document_no"] for r in logged] == [r.document_no for r in reversed(scenario.refused)]
@@ -404,8 +418,10 @@ def test_refused_and_invalid_change_sets_are_logged_newest_first_with_the_shortf
         else:
             assert row["error"] == "invalid_change_set"
             assert row["shortfall_m2"] is None
-        assert len(row["operations"]) >= 1
-    only_invalid = client.get("/api/audit/refusals", params={"error": "invalid_change_set"}).json()
+        assert len(json.loads(row["body"])["operations"]) >= 1
+    only_invalid = client.get(
+        "/api/audit/refusals", params={"error": "invalid_change_set"}, headers=auditor
+    ).json()
     assert only_invalid["total"] == 1
 
 

@@ -12,7 +12,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from gis.crs import lonlat_to_xy, parse_crs, transform
-from gis.errors import InvalidGeometry, UnknownCRS
+from gis.errors import ImplausibleCoordinates, InvalidGeometry, UnknownCRS
 from gis.geometry import (
     area_m2,
     as_multipolygon,
@@ -253,10 +253,11 @@ def test_parcel_geometry_refuses_a_bow_tie_naming_what_and_why():
         )
 
 
-def test_parcel_geometry_refuses_metres_declared_as_degrees():
-    # A surveyor's EPSG:4545 coordinates sent as EPSG:4326 project to infinity.
+def test_parcel_geometry_refuses_metres_declared_as_degrees_naming_the_crs():
+    # A surveyor's EPSG:4545 coordinates sent as EPSG:4326 are no longitudes and latitudes:
+    # refused before they are projected (to infinity), naming the CRS they were sent in.
     ring = _ring(462_000, 3_798_000, 100)
-    with pytest.raises(InvalidGeometry, match="^parcel is not valid: Invalid Coordinate"):
+    with pytest.raises(ImplausibleCoordinates, match="^parcel has coordinates .* EPSG:4326"):
         parcel_geometry(
             {"type": "Polygon", "coordinates": [ring]},
             src_epsg=4326,

@@ -7,13 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from parks.vocabulary import AUDIT_ROLES
 from service import reads
-from service.api.deps import AuditorDep, ConnDep, ReaderDep, SettingsDep
+from service.api.deps import AuditorAlwaysDep, AuditorDep, ConnDep, ReaderDep, SettingsDep
 from service.audit import queries
 from service.audit.page import audit_page_html
 from service.audit.verify import verify
 
 router = APIRouter(tags=["audit"])
+
+#: The largest offset a list takes (PostgreSQL's OFFSET is a bigint; past this nothing is
+#: there anyway, and a larger number would fail in the database instead of being a 422).
+MAX_OFFSET = 2**31 - 1
 
 
 @router.get("/api/audit/totals")
@@ -49,7 +54,7 @@ def audit_ledger(
     to: Annotated[str | None, Query(description="ISO 8601 date or time (a date: its end)")] = None,
     park: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict:
     """Ledger rows, oldest first, with the number of rows the filters match."""
     reads.check_park(conn, park)
@@ -66,16 +71,18 @@ def audit_ledger(
 @router.get("/api/audit/refusals")
 def audit_refusals(
     conn: ConnDep,
-    _auditor: AuditorDep,
+    _auditor: AuditorAlwaysDep,
     error: Annotated[
         str | None,
         Query(description="manufacturing_land_would_decrease or invalid_change_set"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict:
     """Change sets that were refused (by the rule) or invalid, newest first. Their land
-    data was never stored; this log is the record of the attempt."""
+    data was never stored; this log is the record of the attempt: who sent it, why it was
+    refused, and its body (capped, with the length and SHA-256 of the whole). Auditor or
+    admin only, whatever the read setting."""
     return queries.refusals(conn, limit=limit, offset=offset, error=error)
 
 
@@ -95,9 +102,12 @@ def parcel_history(parcel_code: str, conn: ConnDep, _reader: ReaderDep) -> dict:
 def audit_page(
     conn: ConnDep,
     settings: SettingsDep,
-    _auditor: AuditorDep,
+    auditor: AuditorDep,
     as_of: Annotated[str | None, Query(description="ISO 8601 date or time")] = None,
 ) -> HTMLResponse:
-    """The audit page."""
+    """The audit page. Refusals show their actor and message to an auditor or admin only."""
     moment = queries.parse_moment(as_of, parameter="as_of", zone=settings.timezone, end_of_day=True)
-    return HTMLResponse(audit_page_html(conn, as_of=moment, zone=settings.timezone))
+    details = auditor is not None and auditor.role in AUDIT_ROLES
+    return HTMLResponse(
+        audit_page_html(conn, as_of=moment, zone=settings.timezone, refusal_details=details)
+    )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
+from parks.limits import InputLimits
 from parks.operations import ChangeSetRequest
 from service.api.deps import ConnDep, EditorDep, EngineDep, ReaderDep, SettingsDep
 from service.changes.apply import apply_change_set
@@ -35,6 +36,8 @@ def post_change_set(
         actor=principal.name,
         storage_srid=settings.storage_srid,
         timezone=settings.timezone,
+        limits=InputLimits.from_settings(settings),
+        refusal_cap_bytes=settings.refusal_body_cap_bytes,
     )
     return JSONResponse(applied.body(), status_code=201)
 

@@ -191,6 +191,8 @@ async def _json_body(request: Request) -> Any:
         return json.loads(raw or b"null")
     except ValueError as exc:
         raise InvalidParameter("body", f"not JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidParameter("body", "JSON nested too deeply") from None
 
 
 _TARGET_BODY = {
