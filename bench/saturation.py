@@ -14,8 +14,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import common
@@ -23,7 +21,7 @@ import common
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support_load import MIXED_READS  # noqa: E402  the same mix as the suite's test
+from support_load import MIXED_READS, HealthProbe  # noqa: E402  the suite's mix and probe
 
 CLIENTS = 200
 SECONDS = 30
@@ -76,27 +74,6 @@ def _wrk() -> str:
         subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     return shutil.which("wrk") or "wrk"
-
-
-class HealthProbe(threading.Thread):
-    """/health every half second while the load runs: statuses and latencies."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(daemon=True)
-        self.base_url = base_url
-        self.answers: list[tuple[int | str, float]] = []
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        with common.http_client(self.base_url, timeout_s=10) as client:
-            while not self.stop.is_set() and len(self.answers) < 1000:
-                started = time.monotonic()
-                try:
-                    status: int | str = client.get("/health").status_code
-                except Exception as exc:  # noqa: BLE001 - recorded, not raised
-                    status = type(exc).__name__
-                self.answers.append((status, time.monotonic() - started))
-                self.stop.wait(0.5)
 
 
 def _parse(output: str) -> dict:

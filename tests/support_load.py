@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import random
+import threading
 import time
 from collections import Counter
 from urllib.parse import urlsplit
@@ -103,6 +104,30 @@ async def run(base: str, *, clients: int, seconds: float, token: str | None) -> 
         "p99_s": pct(0.99),
         "max_s": round(latencies[-1], 4) if latencies else None,
     }
+
+
+class HealthProbe(threading.Thread):
+    """Asks ``/health`` every half second (at most 1,000 times) until ``stop`` is set;
+    records each answer's status (or the error's name) and latency in seconds."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__(daemon=True)
+        if not _is_loopback(base):
+            raise ValueError(f"only loopback addresses are probed, not {base}")
+        self.base = base
+        self.answers: list[tuple[int | str, float]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.base, timeout=10, trust_env=False) as client:
+            while not self.stop.is_set() and len(self.answers) < 1000:
+                started = time.monotonic()
+                try:
+                    status: int | str = client.get("/health").status_code
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                self.answers.append((status, time.monotonic() - started))
+                self.stop.wait(0.5)
 
 
 def main() -> None:

@@ -57,23 +57,23 @@ def _write_csv(totals: dict[str, Any], out: Path) -> None:
         writer.writerow(cells.csv_row(label for _, label in TOTALS_HEADERS))
         for row in totals["rows"]:
             writer.writerow(cells.csv_row(row.get(key) for key, _ in TOTALS_HEADERS))
-        city = totals["city"]
-        writer.writerow(
-            cells.csv_row(
-                [
-                    "全市 City",
-                    "",
-                    "",
-                    "",
-                    city["parcels"],
-                    city["area_m2"],
-                    city["area_mu"],
-                    city["area_ha"],
-                    city["manufacturing_m2"],
-                    city["manufacturing_mu"],
-                ]
-            )
-        )
+        writer.writerow(cells.csv_row(_city_row(totals["city"], blank="")))
+
+
+def _city_row(city: dict[str, Any], *, blank: Any) -> list[Any]:
+    """The city's line of the totals table (*blank* in the park/class/status columns)."""
+    return [
+        "全市 City",
+        blank,
+        blank,
+        blank,
+        city["parcels"],
+        city["area_m2"],
+        city["area_mu"],
+        city["area_ha"],
+        city["manufacturing_m2"],
+        city["manufacturing_mu"],
+    ]
 
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], *, first=False):
@@ -102,20 +102,7 @@ def _write_xlsx(conn: Connection, totals: dict[str, Any], as_of: datetime, out: 
     wb = Workbook()
     rows = [[row.get(key) for key, _ in TOTALS_HEADERS] for row in totals["rows"]]
     city = totals["city"]
-    rows.append(
-        [
-            "全市 City",
-            None,
-            None,
-            None,
-            city["parcels"],
-            city["area_m2"],
-            city["area_mu"],
-            city["area_ha"],
-            city["manufacturing_m2"],
-            city["manufacturing_mu"],
-        ]
-    )
+    rows.append(_city_row(city, blank=None))
     ws = _sheet(wb, "按园区和用途 Totals", [label for _, label in TOTALS_HEADERS], rows, first=True)
     for cell in ws[ws.max_row]:
         cell.font = BOLD

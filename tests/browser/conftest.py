@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from browser_service import Service, start_service, stop_service
+from support_server import Server, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PARKS_CHROMIUM", "/usr/bin/chromium")
@@ -59,20 +59,20 @@ def browser(chromium_path: str) -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def service(sample_db_url: str) -> Iterator[Service]:
+def service(sample_db_url: str) -> Iterator[Server]:
     """The service on the module's copy of the sample, default settings."""
-    s = start_service(sample_db_url)
+    s = start_server(sample_db_url)
     yield s
-    stop_service(s)
+    stop_server(s)
 
 
 @pytest.fixture(scope="module")
-def tiled_service(sample_db_url: str) -> Iterator[Service]:
+def tiled_service(sample_db_url: str) -> Iterator[Server]:
     """The service with a threshold low enough that the sample's parcels, buildings and
     projects are drawn from vector tiles."""
-    s = start_service(sample_db_url, map_vector_tile_threshold="20")
+    s = start_server(sample_db_url, map_vector_tile_threshold="20")
     yield s
-    stop_service(s)
+    stop_server(s)
 
 
 @dataclass
@@ -115,12 +115,12 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser) -> Iterator[Callable[[Service], Visit]]:
+def visit(browser) -> Iterator[Callable[[Server], Visit]]:
     """``visit(service)``: a fresh page whose every request to anything but *service* is
     refused and recorded, as are console errors and failed requests."""
     contexts = []
 
-    def _visit(service: Service) -> Visit:
+    def _visit(service: Server) -> Visit:
         context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
         contexts.append(context)
         page = context.new_page()

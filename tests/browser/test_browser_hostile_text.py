@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_service import Service, start_service, stop_service
 from browser_support import PARK, db
+from support_server import Server, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ _WATCH = (
 # --- the hostile data -------------------------------------------------------------------
 
 
-def _post(service: Service, path: str, body: dict, token: str) -> tuple[int, dict]:
+def _post(service: Server, path: str, body: dict, token: str) -> tuple[int, dict]:
     request = urllib.request.Request(
         service.base + path,
         data=json.dumps(body).encode(),
@@ -132,7 +132,7 @@ def _plant_rows(url: str) -> dict:
     return {"buildings": buildings, "project": project}
 
 
-def _plant_change_sets(service: Service, url: str, project: str) -> dict:
+def _plant_change_sets(service: Server, url: str, project: str) -> dict:
     """Hostile holders, reason and document number through the API as an editor whose
     token has a hostile name; and a refused change set with hostile text."""
     with db(url) as conn:
@@ -199,22 +199,22 @@ def hostile(sample_db_url: str) -> Iterator[dict]:
     """This module's copy of the sample with a hostile value in every text field that
     reaches a page, and the service on it: ``{"service", "url", "holders", ...}``."""
     rows = _plant_rows(sample_db_url)
-    s = start_service(sample_db_url)
+    s = start_server(sample_db_url)
     try:
         planted = _plant_change_sets(s, sample_db_url, rows["project"])
         auditor = _token(sample_db_url, name="auditor", role="auditor")
         yield {"service": s, "url": sample_db_url, "auditor": auditor, **rows, **planted}
     finally:
-        stop_service(s)
+        stop_server(s)
 
 
 @pytest.fixture(scope="module")
-def hostile_tiled(hostile: dict) -> Iterator[Service]:
+def hostile_tiled(hostile: dict) -> Iterator[Server]:
     """The service on the same data with parcels, buildings and projects drawn from
     vector tiles, so that the search box asks the service."""
-    s = start_service(hostile["url"], map_vector_tile_threshold="20")
+    s = start_server(hostile["url"], map_vector_tile_threshold="20")
     yield s
-    stop_service(s)
+    stop_server(s)
 
 
 # --- watching the page ------------------------------------------------------------------
@@ -225,7 +225,7 @@ def watched(visit):
     """``watched(service)``: a :func:`visit` whose page records every dialog (and
     dismisses it) and every element a payload would make."""
 
-    def _watched(service: Service):
+    def _watched(service: Server):
         v = visit(service)
         v.dialogs = []
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_service import start_service, stop_service
 from browser_support import PARK, db, free_spot, open_parcels, pixel
+from support_server import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -115,7 +115,7 @@ def test_a_park_that_misses_a_target_is_marked_and_its_popup_says_so(fresh_db_ur
             """,
             (PARK,),
         ).fetchone()[0]
-    s = start_service(fresh_db_url)
+    s = start_server(fresh_db_url)
     try:
         v = visit(s)
         v.open(f"/map/{PARK}")
@@ -138,7 +138,7 @@ def test_a_park_that_misses_a_target_is_marked_and_its_popup_says_so(fresh_db_ur
         assert "未达标" in text and "short" in text
         assert v.problems() == []
     finally:
-        stop_service(s)
+        stop_server(s)
 
 
 # --- vector tiles ------------------------------------------------------------------------

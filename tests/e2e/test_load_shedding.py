@@ -9,13 +9,14 @@ import asyncio
 import json
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from support_async import run_coroutine
 from support_changes import url_for
+from support_load import HealthProbe
 from support_server import running_server
 
 pytestmark = pytest.mark.e2e
@@ -37,28 +38,7 @@ def burst(base: str, path: str, n: int, headers: dict | None = None) -> list[htt
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
             return await asyncio.gather(*(client.get(path, headers=headers) for _ in range(n)))
 
-    return asyncio.run(go())
-
-
-class HealthProbe(threading.Thread):
-    """Asks /health every half second while the load runs; records status and latency."""
-
-    def __init__(self, base: str) -> None:
-        super().__init__(daemon=True)
-        self.base = base
-        self.answers: list[tuple[int | str, float]] = []
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        with httpx.Client(base_url=self.base, timeout=10) as client:
-            while not self.stop.is_set() and len(self.answers) < 400:
-                started = time.monotonic()
-                try:
-                    status: int | str = client.get("/health").status_code
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                self.answers.append((status, time.monotonic() - started))
-                self.stop.wait(0.5)
+    return run_coroutine(go())
 
 
 def test_sixty_concurrent_anonymous_reads_are_all_answered(load_db_url):

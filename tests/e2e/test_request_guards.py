@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event
+from support_async import run_coroutine
 from support_changes import url_for
 
 pytestmark = pytest.mark.e2e
@@ -68,11 +69,17 @@ def call_app(app, *, method: str, path: str, headers: dict[str, str], body: Body
         "server": ("127.0.0.1", 8000),
         "state": {},
     }
-    asyncio.run(asyncio.wait_for(app(scope, body, send), timeout=30))
+    run_coroutine(asyncio.wait_for(app(scope, body, send), timeout=30))
     start = next(m for m in sent if m["type"] == "http.response.start")
     payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     response_headers = {k.decode(): v.decode() for k, v in start["headers"]}
     return start["status"], response_headers, json.loads(payload) if payload else None
+
+
+def post_change_set(app, body: Body, **headers: str) -> tuple:
+    """``POST /api/change-sets`` with *headers* (JSON unless a content-type is given)."""
+    headers = {"content-type": "application/json", **{k.lower(): v for k, v in headers.items()}}
+    return call_app(app, method="POST", path="/api/change-sets", headers=headers, body=body)
 
 
 @pytest.fixture
@@ -82,14 +89,9 @@ def guarded_app(guard_db_url, make_client):
 
 
 def test_anonymous_write_is_refused_before_its_body_is_read(guarded_app):
-    app = guarded_app()
     body = Body([b"x" * MB] * 60)  # 60 MB, sent without a length
-    status, headers, answer = call_app(
-        app,
-        method="POST",
-        path="/api/change-sets",
-        headers={"content-type": "application/json", "transfer-encoding": "chunked"},
-        body=body,
+    status, headers, answer = post_change_set(
+        guarded_app(), body, **{"transfer-encoding": "chunked"}
     )
     assert status == 401
     assert answer["error"] == "unauthorized"
@@ -98,15 +100,8 @@ def test_anonymous_write_is_refused_before_its_body_is_read(guarded_app):
 
 
 def test_a_wrong_token_is_refused_before_the_body_is_read(guarded_app):
-    app = guarded_app()
     body = Body([b"{}"])
-    status, _, _ = call_app(
-        app,
-        method="POST",
-        path="/api/change-sets",
-        headers={"content-type": "application/json", "authorization": "Bearer plt_not-a-token"},
-        body=body,
-    )
+    status, _, _ = post_change_set(guarded_app(), body, authorization="Bearer plt_not-a-token")
     assert status == 401
     assert body.bytes_read == 0
 
@@ -114,19 +109,10 @@ def test_a_wrong_token_is_refused_before_the_body_is_read(guarded_app):
 def test_body_declared_larger_than_the_limit_is_refused_unread(
     guarded_app, guard_db_url, make_token
 ):
-    app = guarded_app(max_json_body_bytes=MB)
     editor = make_token(guard_db_url, "editor")
     body = Body([b"x" * 1024] * 2048)
-    status, _, answer = call_app(
-        app,
-        method="POST",
-        path="/api/change-sets",
-        headers={
-            "content-type": "application/json",
-            "content-length": str(2 * MB),
-            **{k.lower(): v for k, v in editor.items()},
-        },
-        body=body,
+    status, _, answer = post_change_set(
+        guarded_app(max_json_body_bytes=MB), body, **{"content-length": str(2 * MB)}, **editor
     )
     assert status == 413
     assert answer["parameter"] == "body"
@@ -135,20 +121,11 @@ def test_body_declared_larger_than_the_limit_is_refused_unread(
 
 
 def test_streamed_body_is_cut_off_just_past_the_limit(guarded_app, guard_db_url, make_token):
-    app = guarded_app(max_json_body_bytes=MB)
     editor = make_token(guard_db_url, "editor")
     chunk = 64 * 1024
     body = Body([b" " * chunk] * 60 * 16)  # 60 MB of JSON whitespace, no length given
-    status, _, answer = call_app(
-        app,
-        method="POST",
-        path="/api/change-sets",
-        headers={
-            "content-type": "application/json",
-            "transfer-encoding": "chunked",
-            **{k.lower(): v for k, v in editor.items()},
-        },
-        body=body,
+    status, _, answer = post_change_set(
+        guarded_app(max_json_body_bytes=MB), body, **{"transfer-encoding": "chunked"}, **editor
     )
     assert status == 413
     assert answer["error"] == "body_too_large"
@@ -157,40 +134,23 @@ def test_streamed_body_is_cut_off_just_past_the_limit(guarded_app, guard_db_url,
 
 def test_uploads_have_their_own_limit(guarded_app, guard_db_url, make_token):
     app = guarded_app(max_json_body_bytes=MB, max_upload_bytes=4 * MB)
-    editor = make_token(guard_db_url, "editor")
-    headers = {"content-length": str(2 * MB), **{k.lower(): v for k, v in editor.items()}}
-    json_status, _, _ = call_app(
+    headers = {"content-length": str(2 * MB), **make_token(guard_db_url, "editor")}
+    json_status, _, _ = post_change_set(app, Body([b"x" * 2 * MB]), **headers)
+    upload_status, _, _ = post_change_set(
         app,
-        method="POST",
-        path="/api/change-sets",
-        headers={"content-type": "application/json", **headers},
-        body=Body([b"x" * 2 * MB]),
-    )
-    upload_status, _, _ = call_app(
-        app,
-        method="POST",
-        path="/api/change-sets",
-        headers={"content-type": "multipart/form-data; boundary=x", **headers},
-        body=Body([b"x" * 2 * MB]),
+        Body([b"x" * 2 * MB]),
+        **{"content-type": "multipart/form-data; boundary=x"},
+        **headers,
     )
     assert json_status == 413
     assert upload_status != 413  # under the upload limit: the route answers it
 
 
 def test_a_body_that_stops_arriving_times_out(guarded_app, guard_db_url, make_token):
-    app = guarded_app(body_timeout_s=0.3)
     editor = make_token(guard_db_url, "editor")
     body = Body([b'{"kind": ', b'"rezone"}'], stall_after=1)
-    status, _, answer = call_app(
-        app,
-        method="POST",
-        path="/api/change-sets",
-        headers={
-            "content-type": "application/json",
-            "content-length": "100",
-            **{k.lower(): v for k, v in editor.items()},
-        },
-        body=body,
+    status, _, answer = post_change_set(
+        guarded_app(body_timeout_s=0.3), body, **{"content-length": "100"}, **editor
     )
     assert status == 408
     assert answer["error"] == "request_timeout"

@@ -4,11 +4,11 @@ whether the NUL came percent-encoded or raw (a client that doesn't encode)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 from fastapi import APIRouter, FastAPI
+from support_async import run_coroutine
 
 from service.api.guards.nul_bytes import RefuseNulBytes
 
@@ -57,7 +57,7 @@ def _call(path: str, query: bytes = b"") -> tuple[int, dict]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run_coroutine(app(scope, receive, send))
     status = sent[0]["status"]
     body = b"".join(m.get("body", b"") for m in sent[1:])
     return status, json.loads(body)
