@@ -315,9 +315,9 @@ class Figure:
 
 @dataclass
 class Section:
-    """What one issue's benchmarks found: figures, then free Markdown."""
+    """What one part's benchmarks found: figures, then free Markdown."""
 
-    key: str  # "issue-2"
+    key: str  # "loading": its markers in RESULTS.md
     title: str
     figures: list[Figure] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
@@ -457,7 +457,7 @@ def other_activity() -> str:
 
 HEADER = """# Benchmarks
 
-`make bench` (= `.venv/bin/python bench/run.py`; `--only issue2` etc. for one part) writes
+`make bench` (= `.venv/bin/python bench/run.py`; `--only loading` etc. for one part) writes
 the sections below, each between its own markers; anything outside the markers is kept.
 Each section says when it ran and on what machine. The machine is shared (other engineers'
 tests and benchmarks may run at the same time): the load average and the other active
@@ -466,9 +466,14 @@ are pessimistic.
 """
 
 
+#: The sections of RESULTS.md in the order they are kept (bench/run.py's PARTS).
+SECTION_ORDER = ("loading", "rule", "audit", "availability", "maps", "saturation")
+
+
 def write_section(key: str, body: str, *, path: Path = RESULTS) -> None:
-    """Replace the block between ``<!-- key -->`` and ``<!-- /key -->`` in *path* (append
-    it when missing), keeping everything else; blocks are kept in key order when added."""
+    """Replace the block between ``<!-- key -->`` and ``<!-- /key -->`` in *path* (add it
+    when missing), keeping everything else; a new block goes where :data:`SECTION_ORDER`
+    puts it."""
     start, end = f"<!-- {key} -->", f"<!-- /{key} -->"
     block = f"{start}\n{body.rstrip()}\n{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else HEADER
@@ -481,15 +486,14 @@ def write_section(key: str, body: str, *, path: Path = RESULTS) -> None:
 
 
 def _insert_in_order(text: str, key: str, block: str) -> str:
-    """Put a new block before the first existing block whose issue number is larger."""
-
-    def number(k: str) -> int:
-        m = re.search(r"(\d+)$", k)
-        return int(m.group(1)) if m else 10**9
-
-    for m in re.finditer(r"<!-- (issue-\d+) -->", text):
-        if number(m.group(1)) > number(key):
-            return text[: m.start()] + block + "\n\n" + text[m.start() :]
+    """Put a new block before the first existing block that comes after *key* in
+    :data:`SECTION_ORDER`; at the end when there is none (or *key* is not listed)."""
+    later = SECTION_ORDER[SECTION_ORDER.index(key) + 1 :] if key in SECTION_ORDER else ()
+    starts = [text.find(f"<!-- {k} -->") for k in later]
+    starts = [s for s in starts if s >= 0]
+    if starts:
+        at = min(starts)
+        return text[:at] + block + "\n\n" + text[at:]
     return text.rstrip() + "\n\n" + block + "\n"
 
 
@@ -498,7 +502,7 @@ def _insert_in_order(text: str, key: str, block: str) -> str:
 
 @dataclass
 class LoadOutcome:
-    """A timed ``service.loader.load_dataset`` run."""
+    """A timed ``service.imports.loader.load_dataset`` run."""
 
     seconds: float
     parcels: int = 0
@@ -513,7 +517,7 @@ class LoadOutcome:
 
 def load_timed(database: str, path: Path, *, timeout_s: float | None = None) -> LoadOutcome:
     """``load_dataset`` into *database*, timed; every statement bounded by *timeout_s*."""
-    from service.loader import load_dataset
+    from service.imports.loader import load_dataset
 
     engine = engine_for(database, statement_timeout_s=timeout_s)
     start = time.perf_counter()
@@ -563,7 +567,7 @@ def _call(function, *args):
     (the loader evolves; the replay should not break on a new bookkeeping argument)."""
     import inspect
 
-    from service.loader import LoadReport
+    from service.imports.loader import LoadReport
 
     parameters = inspect.signature(function).parameters
     kwargs = {}
@@ -602,7 +606,7 @@ def load_stepwise(
     step_timeout_s: float = 120.0,
     probe_timeout_s: float = 20.0,
 ) -> StepwiseLoad:
-    """Do what ``service.loader.load_dataset`` does, step by step and timed, in one
+    """Do what ``service.imports.loader.load_dataset`` does, step by step and timed, in one
     transaction, reusing its SQL files and helpers; commit at the end.
 
     *probe_as_is*: time each check of ``load_parcels_problems.sql`` alone (bounded by
@@ -623,9 +627,9 @@ def load_stepwise(
     from gis.files import list_layers, read_layer
     from parks.units import AREA_TOLERANCE_M2
     from parks.vocabulary import ParcelStatus, SupplyMode
-    from service import loader
     from service.changes.session import open_change_set, precheck
     from service.db.sqlfiles import sql, statements
+    from service.imports import loader
 
     result = StepwiseLoad(database)
     steps = result.steps
@@ -1021,7 +1025,7 @@ def load_stepwise(
 
 class Workspace:
     """The run's shared databases, made on first use: the sample loaded into a fresh
-    migrated database, and ~100,000 generated parcels likewise. Issues that write copy
+    migrated database, and ~100,000 generated parcels likewise. Parts that write copy
     them (``dbs.create(label, template=...)``) so these stay as loaded."""
 
     def __init__(
@@ -1053,7 +1057,7 @@ class Workspace:
     def big_file(self) -> Path:
         """The generated data set (bench/out/, gitignored), generated once per run."""
         if self._big_file is None:
-            from service import sample
+            from service.sample import generator as sample
 
             log(f"generating {self.big_parcels:,} parcels")
             with timed() as t:
@@ -1083,7 +1087,7 @@ class Workspace:
                 f"{self.big_load.seconds:.1f} s"
             )
             if self.big_load.ok:
-                self.adopt_big(name, "`service.loader.load_dataset`")
+                self.adopt_big(name, "`service.imports.loader.load_dataset`")
             else:
                 self.dbs.drop(name)
         return self.big_load

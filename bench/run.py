@@ -2,7 +2,7 @@
 summary.
 
     .venv/bin/python bench/run.py                 # every registered part
-    .venv/bin/python bench/run.py --only issue2   # one part (repeatable)
+    .venv/bin/python bench/run.py --only loading  # one part (repeatable)
 
 A part is a module ``bench/<name>.py`` with ``run(ws)``: given the shared
 :class:`common.Workspace` (the run's databases: the sample and ~100,000 generated parcels,
@@ -29,11 +29,11 @@ import common  # noqa: E402
 
 #: name -> module in bench/, in the order they run.
 PARTS: dict[str, str] = {
-    "issue2": "issue2",
-    "issue3": "issue3",
-    "issue4": "issue4",
-    "issue5": "issue5",
-    "issue6": "issue6",
+    "loading": "loading_and_reads",
+    "rule": "rule_and_change_sets",
+    "audit": "audit_as_of",
+    "availability": "availability",
+    "maps": "maps_and_tiles",
     "saturation": "saturation",
 }
 
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="replay the 100k load step by step (issue 2) even when it meets its target",
+        help="replay the 100k load step by step (part loading) even when it meets its target",
     )
     args = parser.parse_args(argv)
     chosen = [name for name in PARTS if not args.only or name in args.only]

@@ -1,4 +1,5 @@
-"""Geometry, CRS and area helpers, file I/O and map building.
+"""Geometry only: CRS, geometry and area helpers, tile math and geodata files.
 
-Imports nothing of this project's: the domain (``parks``) and the service both use it.
+Imports nothing of this project's: the domain (``parks``), the maps (``maps``) and the
+service use it.
 """

@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from gis.crs import WGS84, check_plausible, transform
+from gis.crs import check_plausible, transform
 from gis.errors import InvalidGeometry
 
 POLYGONAL = ("Polygon", "MultiPolygon")
@@ -99,10 +99,3 @@ def parcel_geometry(obj: Any, *, src_epsg: int, storage_epsg: int, what: str = "
 def area_m2(geom: BaseGeometry) -> float:
     """Planar area of *geom* in its own CRS units squared (m² for EPSG:4545)."""
     return float(shapely.area(geom))
-
-
-def to_geojson_wgs84(geom: BaseGeometry, src_epsg: int, *, precision: int = 7) -> dict:
-    """*geom* in *src_epsg* as an RFC 7946 GeoJSON geometry dict (EPSG:4326)."""
-    out = transform(geom, src_epsg, WGS84)
-    out = shapely.set_precision(out, 10**-precision) if precision else out
-    return shapely.geometry.mapping(out)

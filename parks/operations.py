@@ -86,10 +86,6 @@ CrsName = Annotated[Text, Field(description="EPSG:4326 (default), EPSG:4490 or E
 class _Op(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    def parcel_codes_read(self) -> list[str]:
-        """Codes of the existing parcels the operation reads or ends."""
-        return [self.parcel_code]  # type: ignore[attr-defined]
-
 
 class Register(_Op):
     """A new parcel."""
@@ -102,9 +98,6 @@ class Register(_Op):
     geometry: GeoJSONGeometry
     crs: CrsName = "EPSG:4326"
     holder: Text | None = None
-
-    def parcel_codes_read(self) -> list[str]:
-        return []
 
 
 class Rezone(_Op):
@@ -164,9 +157,6 @@ class Merge(_Op):
         if len(set(self.parcel_codes)) != len(self.parcel_codes):
             raise ValueError("parcel_codes must be distinct")
         return self
-
-    def parcel_codes_read(self) -> list[str]:
-        return list(self.parcel_codes)
 
 
 class Supply(_Op):

@@ -27,12 +27,3 @@ def mu_to_m2(area_mu: float) -> float:
 def m2_to_ha(area_m2: float) -> float:
     """Square metres to hectares."""
     return area_m2 / M2_PER_HA
-
-
-def area_triple(area_m2: float, *, ndigits: int = 2) -> dict[str, float]:
-    """The area in m², 亩 and ha, rounded for display: ``{"area_m2", "area_mu", "area_ha"}``."""
-    return {
-        "area_m2": round(area_m2, ndigits),
-        "area_mu": round(m2_to_mu(area_m2), ndigits + 2),
-        "area_ha": round(m2_to_ha(area_m2), ndigits + 2),
-    }

@@ -11,7 +11,7 @@
 # (as root), or prints the command to run.
 #
 # The service serves web/static at /static, so web/static/vendor/leaflet/leaflet.js is
-# /static/vendor/leaflet/leaflet.js (gis.maps' default asset_base is /static/vendor).
+# /static/vendor/leaflet/leaflet.js (maps.builder's default asset_base is /static/vendor).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,2 +1,3 @@
 """The service: settings, the PostGIS database (models, migrations, SQL), the FastAPI app
-and the ``parks`` command line. Depends on :mod:`parks` and :mod:`gis`; nothing imports it."""
+and the ``parks`` command line. Depends on :mod:`parks`, :mod:`gis` and :mod:`maps`;
+nothing imports it."""

@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         if (
             self.tile_url
             and self.basemap in ("custom", "tianditu")
-            and not all(part in self.tile_url for part in ("{z}", "{x}", "y}"))
+            and not all(part in self.tile_url for part in ("{z}", "{x}", "{y}"))
         ):
             raise ValueError("PARKS_TILE_URL must be an XYZ template with {z}, {x} and {y}")
         if self.basemap == "tianditu" and not (self.tianditu_key or self.tile_url):

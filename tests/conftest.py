@@ -89,7 +89,7 @@ def loaded_template(databases: Databases) -> str:
     """The name of a database migrated from empty and loaded with the sample."""
     from service.db.engine import make_engine
     from service.db.migrate import upgrade
-    from service.loader import load_dataset
+    from service.imports.loader import load_dataset
 
     name = databases.create(template=databases.postgis_template)
     url = _url(name)
@@ -143,7 +143,7 @@ def make_client() -> Iterator:
 def make_token() -> Iterator:
     """``make_token(url, role, name=None)``: create a bearer token in database *url*; returns
     the ``Authorization`` header dict."""
-    from service.auth import create_token
+    from service.auth.tokens import create_token
     from service.db.engine import make_engine
 
     engines = []

@@ -1,4 +1,4 @@
-"""Helpers of the audit tests (issue 4).
+"""Helpers of the audit tests.
 
 The expected answers are computed here on their own: a plain-Python model of the city's
 land, started from the sample GeoPackage (read with pyogrio, areas by shapely in EPSG:4545)
@@ -533,21 +533,6 @@ def make_history(url: str) -> History:
         engine.dispose()
     assert seqs == [2, 3, 4], seqs
     return History(gained, lost, compensation, status_changed)
-
-
-def verify_body(url: str) -> dict[str, Any]:
-    """The service's verification of the database at *url* (the function the API and CLI
-    call)."""
-    from sqlalchemy import create_engine, pool
-
-    from service.audit.verify import verify
-
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return verify(conn).body()
-    finally:
-        engine.dispose()
 
 
 class Tampering:

@@ -17,7 +17,7 @@ from service.api.guards.nul_bytes import RefuseNulBytes
 from service.api.routes import audit, changes, health, maps, planning, reads, tiles
 from service.changes.session import sync_policy
 from service.db.engine import make_engine
-from service.mapdata import WEB_DIR
+from service.pages.templates import STATIC_DIR
 from service.settings import Settings, get_settings
 
 #: Paths that use no connection of the request pool: never queued by the admission gate.
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(tiles.router)
     app.include_router(planning.router)
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static", check_dir=False), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
     # Guards, innermost first (the last added runs first): no NUL bytes, the body's limits,
     # a slot to work in, then who the request is from.

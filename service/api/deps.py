@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 from parks.errors import Forbidden, Unauthorized
 from parks.vocabulary import AUDIT_ROLES, WRITE_ROLES, Role
 from service.api.guards.authentication import AUTHENTICATED, PRINCIPAL
-from service.auth import Principal, principal_for
+from service.auth.tokens import Principal, principal_for
 from service.settings import Settings
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
 from gis.errors import GisError
+from maps.errors import MapError, MapOptionError, MissingAsset
 from parks.errors import (
     ConcurrentChange,
     Forbidden,
@@ -37,6 +38,10 @@ STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     ParksError: 400,
     GisError: 422,
+    # The service's own installation, not the request, is at fault.
+    MissingAsset: 503,
+    MapOptionError: 500,
+    MapError: 500,
 }
 
 
@@ -105,6 +110,10 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             {"error": "invalid_geometry", "message": str(exc)}, status_code=status_for(exc)
         )
+
+    @app.exception_handler(MapError)
+    async def _map(_request: Request, exc: MapError) -> JSONResponse:
+        return JSONResponse({"error": exc.code, "message": str(exc)}, status_code=status_for(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

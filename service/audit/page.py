@@ -4,23 +4,14 @@ recent ledger rows and refusals."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Connection
 
 from service.audit import queries
 from service.audit.chart import step_chart_svg
 from service.audit.verify import verify
-from service.mapdata import WEB_DIR
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=select_autoescape(["html"])
-    )
+from service.pages.templates import templates
 
 
 def audit_page_html(
@@ -42,7 +33,7 @@ def audit_page_html(
     for row in recent + refused["rows"]:
         row["at"] = datetime.fromisoformat(row["at"]).astimezone(ZoneInfo(zone)).isoformat()
     return (
-        _templates()
+        templates()
         .get_template("audit.html")
         .render(
             generated_at=now.strftime("%Y-%m-%d %H:%M %Z"),

@@ -1,4 +1,5 @@
-"""Reading the SQL that lives in ``.sql`` files next to the code that runs it."""
+"""Reading the SQL kept in ``.sql`` files: the queries in ``service/sql/``, the schema and
+triggers in ``service/db/sql/``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from importlib import resources
 
 @cache
 def sql(package: str, name: str) -> str:
-    """The text of ``<package>/<name>`` (e.g. ``sql("service.queries", "parcels.sql")``)."""
+    """The text of ``<package>/<name>`` (e.g. ``sql("service.sql", "stats.sql")``)."""
     return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 

@@ -64,7 +64,6 @@ from gis.crs import WGS84, transform
 from parks.errors import InvalidParameter
 from parks.units import M2_PER_MU
 from parks.vocabulary import STATUS_NAMES_ZH
-from service import reads
 from service.db.sqlfiles import sql
 from service.planning import index
 from service.planning.criteria import (
@@ -74,6 +73,7 @@ from service.planning.criteria import (
     parse_criteria,
 )
 from service.planning.layers import list_layers
+from service.reads import queries as reads
 
 __all__ = ["Criteria", "DistanceCriterion", "parse_criteria", "search", "SCORE_RULE"]
 

@@ -328,10 +328,3 @@ def _remember_touch(store: _Store, keys: np.ndarray, values: np.ndarray) -> None
     all_vals = np.concatenate([store.touch_vals, values])
     all_keys, first = np.unique(all_keys, return_index=True)
     store.touch_keys, store.touch_vals = all_keys, all_vals[first]
-
-
-def forget(conn: Connection) -> None:
-    """Drop this database's index (the next search rebuilds what it needs)."""
-    key = conn.engine.url.render_as_string(hide_password=False)
-    with _stores_lock:
-        _stores.pop(key, None)

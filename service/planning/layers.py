@@ -37,11 +37,6 @@ def list_layers(conn: Connection, *, park: str | None = None) -> list[dict[str, 
     ]
 
 
-def layer_kinds(conn: Connection) -> dict[str, set[str]]:
-    """Layer name -> the kinds its features carry (an empty set when none has a kind)."""
-    return {layer["name"]: set(layer["kinds"]) for layer in list_layers(conn)}
-
-
 def layer_geojson(
     conn: Connection, name: str, *, park: str | None = None, precision: int = PRECISION
 ) -> str:

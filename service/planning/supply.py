@@ -22,8 +22,8 @@ from sqlalchemy import Connection, text
 from parks.errors import InvalidParameter
 from parks.units import M2_PER_HA, M2_PER_MU
 from parks.vocabulary import SUPPLY_MODE_NAMES_ZH
-from service import reads
 from service.db.sqlfiles import sql
+from service.reads import queries as reads
 
 FIRST_YEAR, LAST_YEAR = 1949, 2200
 

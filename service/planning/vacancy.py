@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parks.errors import InvalidParameter
-from service import reads
 from service.db.sqlfiles import sql
+from service.reads import queries as reads
 
 PRECISION = 7
 #: Below this (m²) a floor counts as fully let (leased areas are given to the centimetre).

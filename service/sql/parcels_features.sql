@@ -1,6 +1,6 @@
 -- A page of current parcels as a GeoJSON FeatureCollection text (EPSG:4326, RFC 7946,
 -- unless :out_srid asks for another CRS).
--- {where} is composed from the fixed fragments in service/reads.py.
+-- {where} is composed from the fixed fragments in service/reads/queries.py.
 SELECT json_build_object(
          'type', 'FeatureCollection',
          'numberReturned', count(*),

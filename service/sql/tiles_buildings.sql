@@ -1,6 +1,6 @@
 -- One Mapbox Vector Tile (layer "buildings") of the standard factory buildings, with the
 -- properties of GET /api/buildings (leases in force today). See tiles_parcels.sql for the
--- search box and :tolerance. {where} holds fixed fragments (service/tiles.py).
+-- search box and :tolerance. {where} holds fixed fragments (service/maps/tiles.py).
 WITH box AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
            ST_Transform(ST_Segmentize(

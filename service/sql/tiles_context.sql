@@ -1,7 +1,7 @@
 -- One Mapbox Vector Tile of one context layer (roads, rail, river, ...), named after the
 -- layer, with each feature's name, kind and park and its own properties (a JSONB object:
 -- ST_AsMVT turns its keys into tile properties). See tiles_parcels.sql for the search box
--- and :tolerance. {where} holds fixed fragments (service/tiles.py).
+-- and :tolerance. {where} holds fixed fragments (service/maps/tiles.py).
 WITH box AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
            ST_Transform(ST_Segmentize(

@@ -4,7 +4,7 @@
 -- geometry is simplified by :tolerance (Web-Mercator metres; 0 = not at all) before
 -- ST_AsMVTGeom snaps it to the tile grid. The features are MATERIALIZED: inlined, the
 -- "geom IS NOT NULL" filter would make PostgreSQL run ST_AsMVTGeom twice per row.
--- {where} holds fixed fragments (service/tiles.py).
+-- {where} holds fixed fragments (service/maps/tiles.py).
 WITH box AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
            ST_Transform(ST_Segmentize(

@@ -1,12 +1,12 @@
 -- One Mapbox Vector Tile (layer "parcels") of the current parcels for the zooms where a
--- parcel is a pixel or two (service/tiles.py, OVERVIEW_MAX_ZOOM): the tile is cut into
+-- parcel is a pixel or two (service/maps/tiles.py, OVERVIEW_MAX_ZOOM): the tile is cut into
 -- square cells of :cell units and each cell that holds parcels (by their centroid) is one
 -- feature, carrying the land-use class and status most of its parcels have, their park,
 -- how many there are and their area (the page knows which classes are manufacturing). Thousands of cells instead of tens
 -- of thousands of parcels: the city map stays quick to serve and to draw.
 -- A centroid goes to its cell by the affine map :a..:f (storage CRS -> tile units, v up;
 -- gis.tiles.tile_affine), a few units off at worst: no projection per parcel.
--- {where} holds fixed fragments (service/tiles.py).
+-- {where} holds fixed fragments (service/maps/tiles.py).
 WITH box AS (
     SELECT ST_Transform(ST_Segmentize(
                ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326), :step), :srid) AS search

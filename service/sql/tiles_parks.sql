@@ -1,5 +1,5 @@
 -- One Mapbox Vector Tile (layer "parks") of the park boundaries with code and names.
--- See tiles_parcels.sql for the search box and :tolerance. {where}: service/tiles.py.
+-- See tiles_parcels.sql for the search box and :tolerance. {where}: service/maps/tiles.py.
 WITH box AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
            ST_Transform(ST_Segmentize(

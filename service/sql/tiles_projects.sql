@@ -1,7 +1,7 @@
 -- One Mapbox Vector Tile (layer "projects") of the key projects' sites (the union of each
 -- project's current parcels), with the properties of GET /api/projects; milestones are
 -- JSON text and parcel_codes a comma-separated list (MVT values are scalars).
--- See tiles_parcels.sql for the search box and :tolerance. {where}: service/tiles.py.
+-- See tiles_parcels.sql for the search box and :tolerance. {where}: service/maps/tiles.py.
 WITH box AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
            ST_Transform(ST_Segmentize(

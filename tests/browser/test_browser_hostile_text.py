@@ -77,7 +77,7 @@ def _post(service: Server, path: str, body: dict, token: str) -> tuple[int, dict
 
 
 def _token(url: str, *, name: str, role: str) -> str:
-    from service.auth import create_token
+    from service.auth.tokens import create_token
     from service.db.engine import make_engine
 
     engine = make_engine(url, pool_size=1, max_overflow=0)

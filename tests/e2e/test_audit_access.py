@@ -1,4 +1,4 @@
-"""Issue 4: who may read the audit.
+"""Who may read the audit.
 
 With PARKS_READS_NEED_TOKEN the audit endpoints and the /audit page need an auditor or
 admin token: 401 without a (valid) token, 403 for viewer, planner and editor. Without it,

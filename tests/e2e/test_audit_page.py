@@ -1,4 +1,4 @@
-"""Issue 4: the /audit page — verification status, a step chart of the manufacturing
+"""The /audit page — verification status, a step chart of the manufacturing
 total (city and each park), totals as of a chosen date, recent ledger rows, refusals.
 
 Expected figures come from the sample GeoPackage itself (shapely areas in EPSG:4545).

@@ -1,4 +1,4 @@
-"""Issue 4, end to end: a dated scenario of change sets through the HTTP API, then every
+"""The audit end to end: a dated scenario of change sets through the HTTP API, then every
 audit answer compared with an independent model of the land (shapely areas in EPSG:4545
 of the sample GeoPackage, changed by the same operations).
 
@@ -56,7 +56,7 @@ def client(scenario_url):
 def scenario(client, scenario_url):
     from sqlalchemy import create_engine, pool
 
-    from service.auth import create_token
+    from service.auth.tokens import create_token
 
     engine = create_engine(scenario_url, poolclass=pool.NullPool)
     with engine.begin() as conn:
@@ -387,7 +387,7 @@ def auditor(scenario_url) -> dict[str, str]:
     """An auditor's headers: refusal details need the role whatever the read setting."""
     from sqlalchemy import create_engine, pool
 
-    from service.auth import create_token
+    from service.auth.tokens import create_token
 
     engine = create_engine(scenario_url, poolclass=pool.NullPool)
     with engine.begin() as conn:

@@ -9,7 +9,7 @@ import re
 import pytest
 import support_reads as sr
 
-from gis.maps import LAYER_NAMES
+from maps.builder import LAYER_NAMES
 
 pytestmark = pytest.mark.e2e
 

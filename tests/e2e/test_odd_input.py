@@ -35,7 +35,7 @@ ODD_REQUESTS = [
 
 @pytest.fixture(scope="module")
 def tokens(sample_db_url):
-    from service.auth import create_token
+    from service.auth.tokens import create_token
     from service.db.engine import make_engine
 
     engine = make_engine(sample_db_url, pool_size=1, max_overflow=0)

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 pytestmark = pytest.mark.e2e
 
-ISSUE_QUERY = (
+PLANNER_QUERY = (
     "/api/availability?park=jiangtan&min_area_mu=60&land_use=0601&status=reserve,ready"
     "&near=roads/main:500&away=river:200&combine=true&limit=1000"
 )
@@ -84,8 +84,8 @@ def test_an_unknown_layer_is_not_found_and_an_unknown_park_is_422(client):
 # --- availability ----------------------------------------------------------------------------
 
 
-def test_the_issue_question_is_answered_as_ranked_geojson_with_the_criteria(client):
-    response = client.get(ISSUE_QUERY)
+def test_the_planners_question_is_answered_as_ranked_geojson_with_the_criteria(client):
+    response = client.get(PLANNER_QUERY)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/geo+json")
     body = response.json()
@@ -113,8 +113,8 @@ def test_the_issue_question_is_answered_as_ranked_geojson_with_the_criteria(clie
 
 
 def test_a_search_saved_as_csv_has_a_row_per_result(client):
-    geojson = client.get(ISSUE_QUERY).json()
-    response = client.get(ISSUE_QUERY + "&format=csv")
+    geojson = client.get(PLANNER_QUERY).json()
+    response = client.get(PLANNER_QUERY + "&format=csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
@@ -135,7 +135,7 @@ def test_a_search_saved_as_csv_has_a_row_per_result(client):
 
 
 def test_a_search_saved_as_geojson_is_an_attachment(client):
-    response = client.get(ISSUE_QUERY + "&format=geojson")
+    response = client.get(PLANNER_QUERY + "&format=geojson")
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     assert response.json()["type"] == "FeatureCollection"

@@ -34,7 +34,7 @@ def refused(refused_db_url):
     from fastapi.testclient import TestClient
 
     from service.api.app import create_app
-    from service.auth import create_token
+    from service.auth.tokens import create_token
     from service.settings import Settings
 
     engine = create_engine(refused_db_url, pool_size=1, max_overflow=0)

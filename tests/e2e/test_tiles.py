@@ -274,8 +274,8 @@ def test_an_overview_tile_follows_a_committed_change(fresh_db_url, make_client, 
 
 def test_a_city_map_has_its_first_overview_tiles_made_while_it_loads(sample_db_url):
     from gis.tiles import tiles_covering
-    from service import tiles
     from service.db.engine import make_engine
+    from service.maps import tiles
 
     boxes = []
     to_4326 = Transformer.from_crs(4545, 4326, always_xy=True)

@@ -1,4 +1,4 @@
-"""Issue 4: "as of" answers and the ledger tell the same history.
+"""The "as of" answers and the ledger tell the same history.
 
 The ledger's running total at each row's moment must be what the parcel versions valid
 at that moment add up to — otherwise an auditor asking "as of t" gets a state the ledger

@@ -1,4 +1,4 @@
-"""Issue 4: verification catches what was changed behind the application's back.
+"""Verification catches what was changed behind the application's back.
 
 A short history (ledger rows 1-4) is committed once per module on a copy of the sample.
 Each test then alters a ledger row or a parcel version with raw SQL and the table's

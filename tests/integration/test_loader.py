@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from service.db.engine import make_engine
 from service.db.migrate import upgrade
-from service.loader import LoadError, LoadReport, load_dataset
+from service.imports.loader import LoadError, LoadReport, load_dataset
 
 pytestmark = pytest.mark.integration
 
@@ -109,7 +109,7 @@ def test_loading_the_sample_appends_one_ledger_row_holding_its_manufacturing_lan
 def test_loading_the_sample_stores_every_layer_it_carries(first_load):
     url, report = first_load
     context_layers = ("roads", "rail", "river", "flood_zone", "utilities", "eco_redline")
-    # Empty geometries (a park without a red line) are not features one can draw.
+    # An empty geometry is not a feature one can draw: the loader skips it.
     expected_features = {
         name: int((~sr.layer(name).geometry.is_empty).sum()) for name in context_layers
     }

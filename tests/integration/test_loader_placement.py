@@ -11,7 +11,7 @@ from shapely.geometry import box
 
 from service.db.engine import make_engine
 from service.db.migrate import upgrade
-from service.loader import LoadError, load_dataset
+from service.imports.loader import LoadError, load_dataset
 
 pytestmark = pytest.mark.integration
 

@@ -64,7 +64,7 @@ def assert_same_answer(got: dict, expected: sp.Expected) -> None:
     assert [f["properties"]["rank"] for f in got["features"]] == list(range(1, len(keys) + 1))
 
 
-# --- the question ------------------------------------------------------------------
+# --- the planner's question ---------------------------------------------------------------
 
 
 def test_a_60_mu_plant_in_jiangtan_near_a_main_road_away_from_the_river(sample_db_url):

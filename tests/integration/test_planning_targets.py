@@ -99,7 +99,7 @@ def test_setting_a_bad_target_is_refused_naming_it(fresh_db_url):
 
 
 def test_a_second_load_keeps_targets_set_since(fresh_db_url):
-    from service.loader import load_dataset
+    from service.imports.loader import load_dataset
 
     with sr.connect(fresh_db_url) as conn:
         set_target(conn, "jiangtan", updated_by="园区办", min_reserve_mu=123)
@@ -116,7 +116,7 @@ def test_a_second_load_keeps_targets_set_since(fresh_db_url):
 
 
 def test_a_negative_target_in_a_file_is_refused_and_nothing_is_loaded(fresh_db_url, tmp_path):
-    from service.loader import LoadError, load_dataset
+    from service.imports.loader import LoadError, load_dataset
 
     with sr.connect(fresh_db_url) as conn:
         conn.execute(text("DELETE FROM target"))

@@ -1,4 +1,4 @@
-"""Issue 4, no database: the step chart of the manufacturing total on the /audit page.
+"""No database: the step chart of the manufacturing total on the /audit page.
 
 A ledger total stands until the next change set, so the line must go flat first and then
 jump (a step *after* each point), be drawn in 亩, and be carried on to "now".

@@ -1,4 +1,4 @@
-"""Issue 4, no database: the ledger's hash as the verification recomputes it.
+"""No database: the ledger's hash as the verification recomputes it.
 
 The canonical text is documented in service/db/sql/rule.sql: fields joined by U+001F —
 seq, time in integer microseconds since the epoch, actor, change set id, kind, document

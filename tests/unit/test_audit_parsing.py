@@ -1,4 +1,4 @@
-"""Issue 4, no database: how the audit reads moments and groupings.
+"""No database: how the audit reads moments and groupings.
 
 A date-only moment is the END of that day in the city's zone (Asia/Shanghai) for as_of
 and `to`, its start for `from`; a time without a zone is in the city's zone; a malformed

@@ -19,7 +19,6 @@ from gis.geometry import (
     ensure_valid,
     from_geojson,
     parcel_geometry,
-    to_geojson_wgs84,
     validity_reason,
 )
 
@@ -264,11 +263,3 @@ def test_parcel_geometry_refuses_metres_declared_as_degrees_naming_the_crs():
             storage_epsg=4545,
             what="parcel",
         )
-
-
-def test_to_geojson_wgs84_gives_lonlat_coordinates_near_the_park():
-    x, y = lonlat_to_xy(*CAIJIAPO)
-    out = to_geojson_wgs84(box(x, y, x + 100, y + 100), 4545)
-    assert out["type"] == "Polygon"
-    lon, lat = out["coordinates"][0][0]
-    assert (lon, lat) == pytest.approx(CAIJIAPO, abs=2e-3)

@@ -10,9 +10,7 @@ from pathlib import Path
 import folium
 import pytest
 
-from gis.map_elements import Data, PlmLayer, Setup, script_json
-from gis.map_style import LAYER_TITLES, PARK_MISSED_OUTLINE, hatch_colour, hatch_id
-from gis.maps import (
+from maps.builder import (
     LAYER_NAMES,
     MANUFACTURING_OUTLINE,
     PARCEL_STATUSES,
@@ -26,6 +24,8 @@ from gis.maps import (
     tianditu_url,
     vacancy_colour,
 )
+from maps.elements import Data, PlmLayer, Setup, script_json
+from maps.style import LAYER_TITLES, PARK_MISSED_OUTLINE, hatch_colour, hatch_id
 
 REPO = Path(__file__).resolve().parents[2]
 STATIC = REPO / "web" / "static"

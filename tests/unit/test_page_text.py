@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from gis.map_style import PARCEL_STATUSES, PROJECT_STATUSES
+from maps.style import PARCEL_STATUSES, PROJECT_STATUSES
 from service.audit.chart import step_chart_svg
-from service.mapdata import _tiles_url
-from service.projectpage import _templates
+from service.maps.pages import _tiles_url
+from service.pages.templates import templates
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(2)</script>"
@@ -40,7 +40,7 @@ def _project_page(**project: object) -> str:
         "area_m2": 10000.0,
     }
     return (
-        _templates()
+        templates()
         .get_template("project.html")
         .render(
             project=base | project,

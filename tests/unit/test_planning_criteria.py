@@ -24,7 +24,7 @@ def test_no_criteria_means_reserve_and_ready_land_everywhere_50_at_most():
     assert criteria.park is None and criteria.near == () and criteria.away == ()
 
 
-def test_the_issue_example_parses_into_its_criteria():
+def test_the_planners_example_parses_into_its_criteria():
     criteria = parse_criteria(
         {
             "park": "jiangtan",

@@ -1,4 +1,4 @@
-"""Area units: 1 亩 = 10000/15 m² exactly, 1 ha = 10000 m² = 15 亩, and display rounding."""
+"""Area units: 1 亩 = 10000/15 m² exactly, 1 ha = 10000 m² = 15 亩."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from parks.units import (
     AREA_TOLERANCE_M2,
     M2_PER_HA,
     M2_PER_MU,
-    area_triple,
     m2_to_ha,
     m2_to_mu,
     mu_to_m2,
@@ -37,22 +36,6 @@ def test_one_hectare_is_ten_thousand_square_metres_and_fifteen_mu():
 def test_m2_and_mu_convert_back_and_forth_without_loss(area_m2):
     assert mu_to_m2(m2_to_mu(area_m2)) == pytest.approx(area_m2, rel=1e-14, abs=1e-12)
     assert m2_to_mu(area_m2) == pytest.approx(area_m2 * 15 / 10000, rel=1e-14, abs=1e-15)
-
-
-def test_area_triple_rounds_m2_to_two_decimals_and_mu_and_ha_to_four():
-    triple = area_triple(1234.5678)
-    # 1234.5678 m² = 1.8518517 亩 = 0.12345678 ha
-    assert triple == {"area_m2": 1234.57, "area_mu": 1.8519, "area_ha": 0.1235}
-
-
-def test_area_triple_keeps_two_more_decimals_for_mu_and_ha_than_for_m2():
-    triple = area_triple(98765.4321, ndigits=0)
-    # 98765.4321 m² = 148.14814815 亩 = 9.87654321 ha
-    assert triple == {"area_m2": 98765.0, "area_mu": 148.15, "area_ha": 9.88}
-
-
-def test_area_triple_of_a_whole_number_of_mu_shows_that_number():
-    assert area_triple(mu_to_m2(60)) == {"area_m2": 40000.0, "area_mu": 60.0, "area_ha": 4.0}
 
 
 def test_the_area_tolerance_is_a_hundredth_of_a_square_metre():

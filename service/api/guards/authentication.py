@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.api.guards.responses import send_json
-from service.auth import Principal, principal_for
+from service.auth.tokens import Principal, principal_for
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

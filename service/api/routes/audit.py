@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from parks.vocabulary import AUDIT_ROLES
-from service import reads
 from service.api.deps import AuditorAlwaysDep, AuditorDep, ConnDep, ReaderDep, SettingsDep
 from service.audit import queries
 from service.audit.page import audit_page_html
 from service.audit.verify import verify
+from service.reads import queries as reads
 
 router = APIRouter(tags=["audit"])
 

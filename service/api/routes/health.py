@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import reads
 from service.api.deps import PrincipalDep, SettingsDep
+from service.reads import queries as reads
 
 router = APIRouter(tags=["service"])
 

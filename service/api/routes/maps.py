@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from parks.errors import NotFound
-from service import maptools, reads
 from service.api.deps import ConnDep, ReaderDep, SettingsDep
-from service.mapdata import availability_map_html, park_map_html
+from service.maps import search
+from service.maps.pages import availability_map_html, park_map_html
+from service.maps.project_page import project_page_html
 from service.planning import availability
-from service.projectpage import project_page_html
+from service.reads import queries as reads
 
 router = APIRouter(tags=["map"])
 
@@ -35,11 +36,11 @@ def map_search(
     _reader: ReaderDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="code, holder or name")],
     park: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = maptools.SEARCH_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=100)] = search.SEARCH_LIMIT,
 ) -> list[dict]:
     """Parcels whose code or holder, and key projects whose code or name, contain *q*."""
     reads.check_park(conn, park)
-    return maptools.search(conn, q=q, park=park, limit=limit)
+    return search.search(conn, q=q, park=park, limit=limit)
 
 
 def _query_lists(request: Request) -> dict[str, list[str]]:

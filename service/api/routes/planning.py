@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from parks.errors import InvalidParameter
-from service import reads
 from service.api.deps import AdminDep, ConnDep, EngineDep, ReaderDep, SettingsDep
 from service.planning import availability, download, layers, supply, targets, vacancy
+from service.reads import queries as reads
 
 router = APIRouter(tags=["planning"])
 

@@ -12,8 +12,8 @@ from gis.crs import parse_crs
 from gis.errors import GisError
 from parks.errors import InvalidParameter, NotFound
 from parks.vocabulary import ParcelStatus, ProjectStatus
-from service import reads
 from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.reads import queries as reads
 
 router = APIRouter(tags=["read"])
 

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 
 from gis.tiles import TileError, check_tile
 from parks.errors import InvalidParameter
-from service import reads, tiles
 from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.maps import tiles
+from service.reads import queries as reads
 
 router = APIRouter(tags=["map"])
 

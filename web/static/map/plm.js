@@ -1,11 +1,11 @@
 /*
  * Park land ledger — the behaviour of the map pages (园区用地台账 地图).
  *
- * gis/maps.py writes the calls: `PLM.create(map, config)` once, `plm.layer(spec, data)`
+ * maps/builder.py writes the calls: `PLM.create(map, config)` once, `plm.layer(spec, data)`
  * per layer (embedded GeoJSON or vector tiles, styled and with popups alike), then
  * `plm.chrome({...})` for the title box, key figures, legend, search, drawing, the
  * language switch and fitting the map. Colours and names come in `config` (from
- * gis/map_style.py), so they have one source. Everything here runs offline: the only
+ * maps/style.py), so they have one source. Everything here runs offline: the only
  * requests go to the service that served the page.
  */
 (function (root) {

@@ -1,4 +1,4 @@
-"""Issue 2: loading (the sample, 100,000 generated parcels), the bbox page of
+"""Loading (the sample, 100,000 generated parcels), the bbox page of
 ``GET /api/parcels`` at 100,000 parcels, and ``GET /map/{park}`` on the sample."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from common import (
 )
 from sqlalchemy import text
 
-KEY = "issue-2"
-TITLE = "Issue 2 — loading, the parcels page, the map page"
+KEY = "loading"
+TITLE = "Loading, the parcels page, the map page"
 
 LOAD_TARGET_PER_S = 5_000
 BBOX_P50_TARGET_S = 0.015
@@ -63,7 +63,7 @@ def _sample_load(ws, section: Section) -> None:
         "migrated database",
         f"{outcome.seconds:.2f} s, {outcome.rate:,.0f} parcels/s",
     )
-    log("issue 2: the sample's load, step by step")
+    log("loading: the sample's load, step by step")
     name = ws.dbs.create_migrated("sample_steps")
     try:
         steps = ws.stepwise(name, SAMPLE)
@@ -98,7 +98,7 @@ def _sample_load(ws, section: Section) -> None:
 def _big_load(ws, section: Section) -> None:
     path = ws.big_file()
     section.add(
-        f"2a. generate {ws.big_parcels:,} parcels (service.sample.generate + write)",
+        f"2a. generate {ws.big_parcels:,} parcels (service.sample.generator.generate + write)",
         f"{ws.big_generate_s:.1f} s + {ws.big_write_s:.1f} s to write "
         f"{path.stat().st_size / 1e6:.0f} MB",
     )
@@ -117,7 +117,7 @@ def _big_load(ws, section: Section) -> None:
                 "",
                 f"`load_dataset` loaded them in {outcome.seconds:.1f} s ({outcome.rate:,.0f} "
                 "parcels/s), within the target, so the step-by-step profile was not run "
-                "(`bench/run.py --only issue2 --profile` runs it anyway).",
+                "(`bench/run.py --only loading --profile` runs it anyway).",
                 "",
             ]
             return
@@ -135,7 +135,7 @@ def _big_load(ws, section: Section) -> None:
             target,
             False,
         )
-    log("issue 2: replaying the 100k load step by step to see where the time goes")
+    log("loading: replaying the 100k load step by step to see where the time goes")
     name = ws.dbs.create_migrated("100k_steps")
     steps = ws.stepwise(
         name,
@@ -146,7 +146,7 @@ def _big_load(ws, section: Section) -> None:
         per_structure=True,
     )
     if steps.committed and ws.big is None:
-        ws.adopt_big(name, "the step-by-step replay of the loader (issue 2, with the fix)")
+        ws.adopt_big(name, "the step-by-step replay of the loader (with the fix)")
     elif name != ws.big:
         ws.dbs.drop(name)
     if steps.committed:
@@ -161,7 +161,7 @@ def _big_load(ws, section: Section) -> None:
         )
     all_fixed = None
     if steps.committed:
-        log("issue 2: the 100k load once more, with every proposed change")
+        log("loading: the 100k load once more, with every proposed change")
         name = ws.dbs.create_migrated("100k_all_fixes")
         try:
             all_fixed = ws.stepwise(name, path, fix_stage_index=True, all_fixes=True)
@@ -349,7 +349,8 @@ def _load_recommendations(steps: StepwiseLoad, sample_jit, meets_target: bool) -
         gains.append(f"{s_checks:.1f} s → {s_off:.2f} s on the sample, most of its load")
     if gains:
         items.append(
-            '`service/loader.py` `_load_parcels`: `conn.execute(text("SET LOCAL jit = off"))` '
+            "`service/imports/loader.py` `_load_parcels`: "
+            '`conn.execute(text("SET LOCAL jit = off"))` '
             "before the checks. The checks query's cost estimate is far above "
             "`jit_optimize_above_cost`, so PostgreSQL JIT-compiles it with inlining and "
             "optimisation on every load: " + "; ".join(gains) + "."
@@ -367,8 +368,8 @@ def _load_recommendations(steps: StepwiseLoad, sample_jit, meets_target: bool) -
         if without_s + build_s < with_s * 0.9:
             text_ += (
                 f"Building it once afterwards takes {build_s:.1f} s, so for a load into an "
-                "empty `parcel_version` `service/loader.py` could drop it, insert and re-add "
-                "it in the same transaction. "
+                "empty `parcel_version` `service/imports/loader.py` could drop it, insert and "
+                "re-add it in the same transaction. "
             )
         else:
             text_ += (
@@ -395,8 +396,9 @@ def _load_recommendations(steps: StepwiseLoad, sample_jit, meets_target: bool) -
         items.append(text_)
     if leases is not None and leases_one is not None and leases - leases_one > 0.5:
         items.append(
-            f"`service/loader.py` `_load_leases` (and `_load_buildings`, `_load_projects`): "
-            f"one round trip per row ({leases:.1f} s for the leases); the same rows as one "
+            "`service/imports/loader.py` `_load_leases` (and `_load_buildings`, "
+            f"`_load_projects`): one round trip per row ({leases:.1f} s for the leases); the same "
+            "rows as one "
             f"`INSERT … SELECT FROM json_to_recordset(:rows)` took {leases_one:.2f} s "
             "(measured above, rolled back)."
         )
@@ -490,7 +492,7 @@ def _bbox_reads(ws, section: Section) -> None:
     sizes = []
     deadline = Deadline(120)
     with (
-        Server(database, workers=1, label="issue2_reads") as server,
+        Server(database, workers=1, label="loading_reads") as server,
         http_client(server.base_url) as client,
     ):
         for box in warmup:
@@ -523,7 +525,7 @@ def _bbox_reads(ws, section: Section) -> None:
         + ("yes" if not bad else f"no, {len(bad)} not"),
     )
     # The same pages straight from the database function, without HTTP: how much is SQL.
-    from service import reads
+    from service.reads import queries as reads
 
     try:
         from service.api.routes.reads import _with_paging
@@ -552,7 +554,7 @@ def _bbox_reads(ws, section: Section) -> None:
         "random current parcel and grown until the API's own predicate finds at least 100 "
         f"parcels in it. HTTP latency p50 {ms(p50)}, p99 {ms(p99)}, mean "
         f"{ms(mean(latencies))}; response {mean(sizes) / 1000:.0f} kB on average. The same "
-        f"query in-process (`service.reads.parcels_geojson`, no HTTP): p50 "
+        f"query in-process (`service.reads.queries.parcels_geojson`, no HTTP): p50 "
         f"{ms(percentile(sql_times, 50))}, p99 {ms(percentile(sql_times, 99))}"
         + (
             f"; re-parsing and re-serialising the body to add the paging fields "
@@ -600,7 +602,7 @@ def _map_pages(ws, section: Section) -> None:
     worst_p50, worst_size, failures = 0.0, 0, []
     deadline = Deadline(180)
     with (
-        Server(database, workers=1, label="issue2_maps") as server,
+        Server(database, workers=1, label="loading_maps") as server,
         http_client(server.base_url, timeout_s=60) as client,
     ):
         for park in parks:

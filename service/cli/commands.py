@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from gis.errors import GisError
+from maps.errors import MapError
 from parks.errors import ManufacturingLandWouldDecrease, ParksError
 from service.settings import get_settings
 
@@ -60,7 +61,7 @@ def handled() -> Iterator[None]:
     except ManufacturingLandWouldDecrease as exc:
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(EXIT_REFUSED) from None
-    except (ParksError, GisError) as exc:
+    except (ParksError, GisError, MapError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(EXIT_INVALID) from None
     except OperationalError as exc:
@@ -146,7 +147,7 @@ def load(
 
     Idempotent: a second run changes nothing and says so.
     """
-    from service.loader import load_dataset
+    from service.imports.loader import load_dataset
 
     settings = get_settings()
     with handled(), progress_bar() as update:
@@ -170,7 +171,7 @@ def sample_generate(
     seed: Annotated[int, typer.Option(help="random seed")] = 2026,
 ) -> None:
     """Generate the synthetic data set (deterministic for a seed)."""
-    from service import sample
+    from service.sample import generator as sample
 
     with progress_bar() as update:
         data = sample.generate(
@@ -207,7 +208,7 @@ def stats(
 ) -> None:
     """Per park and for the city: parcels, area by class, manufacturing land, reserve,
     factory floor and vacancy, projects by status."""
-    from service import reads
+    from service.reads import queries as reads
 
     with handled(), _engine().connect() as conn:
         reads.check_park(conn, park)
@@ -247,8 +248,8 @@ def map_(
     park: Annotated[str | None, typer.Option(help="one park's code (default: all)")] = None,
 ) -> None:
     """Write the map as a self-contained HTML file (scripts and styles inlined)."""
-    from service import reads
-    from service.mapdata import park_map_html
+    from service.maps.pages import park_map_html
+    from service.reads import queries as reads
 
     with handled(), _engine().connect() as conn:
         reads.check_park(conn, park)
@@ -460,7 +461,7 @@ def token_create(
     role: Annotated[str, typer.Option(help="viewer, planner, editor, auditor or admin")],
 ) -> None:
     """Create a token and print it once (only its hash is kept)."""
-    from service.auth import create_token
+    from service.auth.tokens import create_token
 
     with handled(), _engine().begin() as conn:
         token = create_token(conn, name=name, role=role)
@@ -471,7 +472,7 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(name: Annotated[str, typer.Argument(help="the token's name")]) -> None:
     """Revoke a token."""
-    from service.auth import revoke_token
+    from service.auth.tokens import revoke_token
 
     with handled(), _engine().begin() as conn:
         revoke_token(conn, name=name)
@@ -481,7 +482,7 @@ def token_revoke(name: Annotated[str, typer.Argument(help="the token's name")]) 
 @token_app.command("list")
 def token_list() -> None:
     """List token names and roles."""
-    from service.auth import list_tokens
+    from service.auth.tokens import list_tokens
 
     with handled(), _engine().connect() as conn:
         for row in list_tokens(conn):

@@ -1,4 +1,4 @@
-"""Issue 3: change sets through the real HTTP API — throughput from one and from eight
+"""Change sets through the real HTTP API — throughput from one and from eight
 clients, the overhead of enforcing the rule, and commit latency at 1,000 vs 100,000
 parcels.
 
@@ -30,8 +30,8 @@ from common import (
 )
 from sqlalchemy import text
 
-KEY = "issue-3"
-TITLE = "Issue 3 — change sets: throughput, the rule's overhead, commit latency"
+KEY = "rule"
+TITLE = "Change sets: throughput, the rule's overhead, commit latency"
 
 STATUSES = ("reserve", "ready", "supplied", "under_construction", "operating", "idle")
 INDUSTRIAL, STORAGE = "0601", "0604"
@@ -142,7 +142,7 @@ def _parcels(database: str) -> tuple[list[Parcel], set[str]]:
 
 
 def _token(database: str, name: str = "bench-editor") -> dict[str, str]:
-    from service.auth import create_token
+    from service.auth.tokens import create_token
 
     engine = engine_for(database)
     try:
@@ -205,7 +205,7 @@ def _throughput(ws, section: Section) -> None:
     headers = _token(database)
     parcels, manufacturing = _parcels(database)
     rng = random.Random(SEED)
-    with Server(database, workers=2, label="issue3_throughput") as server:
+    with Server(database, workers=2, label="rule_throughput") as server:
         # One client, sequential.
         work = Workload(parcels, manufacturing, rng)
         tally, latencies = Tally(), []
@@ -333,8 +333,8 @@ def _overhead(ws, section: Section) -> None:
     # 500 the copy without the rule answers (see below), so keep-alive can't be used there.
     close = {"headers": {"Connection": "close"}}
     with (
-        Server(with_rule, workers=1, label="issue3_with_rule") as a,
-        Server(without, workers=1, label="issue3_without_rule") as b,
+        Server(with_rule, workers=1, label="rule_with_rule") as a,
+        Server(without, workers=1, label="rule_without_rule") as b,
         http_client(a.base_url, **close) as ca,
         http_client(b.base_url, **close) as cb,
     ):
@@ -673,8 +673,8 @@ def _latency(ws, section: Section) -> None:
     letters = iter("abcdefghij")
     tallies = {label: Tally() for label in plans}
     with (
-        Server(small, workers=1, label="issue3_small") as s1,
-        Server(big, workers=1, label="issue3_big") as s2,
+        Server(small, workers=1, label="rule_small") as s1,
+        Server(big, workers=1, label="rule_big") as s2,
         http_client(s1.base_url) as c1,
         http_client(s2.base_url) as c2,
     ):
@@ -767,7 +767,7 @@ def _latency(ws, section: Section) -> None:
                 "'infinity') AND coalesce(o.valid_to, 'infinity') > NEW.valid_from` (the "
                 "same overlap test for non-empty periods, which `parcel_period_order` "
                 "guarantees) — its plan on the as-loaded copy is below. And/or "
-                "`ANALYZE parcel_version` at the end of `service/loader.py` `load_dataset` "
+                "`ANALYZE parcel_version` at the end of `service/imports/loader.py` `load_dataset` "
                 "(a load changes the table's size by orders of magnitude).",
                 "",
             ]
@@ -788,6 +788,6 @@ def run(ws) -> Section:
         try:
             part(ws, section)
         except Exception as exc:
-            log(f"issue 3: {part.__name__} failed: {exc!r}")
+            log(f"rule: {part.__name__} failed: {exc!r}")
             section.add(f"{part.__name__.strip('_')}", f"failed: {exc!r}"[:300], passed=False)
     return section

@@ -4,23 +4,14 @@ link to its history and the project with a link to its place on the park map."""
 from __future__ import annotations
 
 import json
-from functools import cache
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Connection
 
-from gis.map_style import PARCEL_STATUSES, PROJECT_STATUSES
+from maps.style import PARCEL_STATUSES, PROJECT_STATUSES
 from parks.errors import NotFound
 from parks.units import M2_PER_MU
-from service import reads
-from service.mapdata import WEB_DIR
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=select_autoescape(["html"])
-    )
+from service.pages.templates import templates
+from service.reads import queries as reads
 
 
 def project_page_html(conn: Connection, *, project_code: str, storage_srid: int) -> str:
@@ -39,7 +30,7 @@ def project_page_html(conn: Connection, *, project_code: str, storage_srid: int)
     parks = {p["code"]: p for p in reads.list_parks(conn)}
     status = PROJECT_STATUSES.get(project["status"], (project["status"], "", "#777", False))
     return (
-        _templates()
+        templates()
         .get_template("project.html")
         .render(
             project=project,

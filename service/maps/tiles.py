@@ -115,11 +115,6 @@ def context_layer_names(conn: Connection) -> list[str]:
     return list(conn.execute(text("SELECT name FROM context_layer ORDER BY name")).scalars())
 
 
-def tile_layer_names(conn: Connection) -> list[str]:
-    """Every layer there are tiles of: the core layers, then the context layers."""
-    return [*CORE_LAYERS, *(n for n in context_layer_names(conn) if n not in CORE_LAYERS)]
-
-
 def vector_tile(
     conn: Connection, *, layer: str, tile: Tile, storage_srid: int, park: str | None = None
 ) -> bytes:

@@ -12,12 +12,7 @@ from pathlib import Path
 
 import folium
 
-from gis.errors import GisError
-
-
-class MissingAsset(GisError):
-    """A local asset to inline is not there (run ``scripts/vendor-web.sh``)."""
-
+from maps.errors import MissingAsset
 
 _SCRIPT_LINK = re.compile(r'<script src="([^"]+)"></script>')
 _CSS_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)"/>')
@@ -36,7 +31,10 @@ def inline_assets(page: str, roots: Mapping[str, Path]) -> str:
             if url.startswith(base):
                 path = root / url[len(base) :]
                 if not path.is_file():
-                    raise MissingAsset(f"{path} is missing: run scripts/vendor-web.sh")
+                    raise MissingAsset(
+                        f"{path} is missing: the assets are not installed, run `make web` "
+                        "(scripts/vendor-web.sh)"
+                    )
                 return path
         return None
 

@@ -21,9 +21,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -119,388 +121,54 @@ class ParkSpec:
     projects: tuple[ProjectSpec, ...]
     river_name: str = "渭河"
     research_share: float = 0.04
+    #: What the park must keep (its row of the ``targets`` layer): reserve + ready land
+    #: in 亩 and vacant standard-factory floor in m²; 0 is no minimum.
+    min_reserve_mu: float = 0.0
+    min_vacant_floor_m2: float = 0.0
 
 
-_P = ProjectSpec
-_S = ProjectStatus
-
-PARK_SPECS: tuple[ParkSpec, ...] = (
-    ParkSpec(
-        code="gaoxin",
-        prefix="GX",
-        name_zh="宝鸡高新技术产业开发区",
-        name_en="Baoji High-tech Zone",
-        short_zh="高新",
-        centre_lon=107.200,
-        centre_lat=34.350,
-        width_m=3000.0,
-        height_m=2600.0,
-        target_parcels=290,
-        industries=("钛及新材料", "数控机床", "电子信息"),
-        enterprises=(
-            "宝钛集团有限公司",
-            "宝鸡钛业股份有限公司",
-            "秦川机床工具集团股份公司",
-            "陕西宝光真空电器股份有限公司",
-            "宝鸡石油机械有限责任公司",
-            "宝鸡石油钢管有限责任公司",
-            "陕西宝成航空仪表有限责任公司",
-            "宝鸡钛谷新材料科技有限公司",
-            "宝鸡高新精密数控装备有限公司",
-            "宝鸡渭水电子信息技术有限公司",
-            "宝鸡锆钛合金材料有限公司",
-            "宝鸡高新智能装备制造有限公司",
-        ),
-        tenants=(
-            "宝鸡钛途新材料有限公司",
-            "宝鸡精锐数控刀具有限公司",
-            "宝鸡星联电子元件有限公司",
-            "宝鸡恒锐钛制品有限公司",
-            "宝鸡智驰机器人科技有限公司",
-            "宝鸡华钛医疗器械有限公司",
-            "宝鸡云帆软件科技有限公司",
-            "宝鸡锐达齿轮有限公司",
-            "宝鸡中钛检测技术有限公司",
-            "宝鸡光启电子科技有限公司",
-        ),
-        projects=(
-            _P(
-                "宝钛高性能钛及钛合金板材生产线",
-                "宝钛集团有限公司",
-                "钛及钛合金",
-                18.6,
-                _S.UNDER_CONSTRUCTION,
-                3,
-            ),
-            _P(
-                "宝钛航空航天用钛合金棒丝材扩能项目",
-                "宝鸡钛业股份有限公司",
-                "钛及钛合金",
-                9.5,
-                _S.OPERATING,
-                2,
-            ),
-            _P(
-                "秦川机床高档数控机床产业化基地",
-                "秦川机床工具集团股份公司",
-                "数控机床",
-                12.0,
-                _S.UNDER_CONSTRUCTION,
-                2,
-            ),
-            _P(
-                "秦川机床精密齿轮磨齿机智能工厂",
-                "秦川机床工具集团股份公司",
-                "数控机床",
-                4.8,
-                _S.OPERATING,
-                1,
-            ),
-            _P(
-                "宝光真空灭弧室扩产项目",
-                "陕西宝光真空电器股份有限公司",
-                "电子信息",
-                3.6,
-                _S.OPERATING,
-                1,
-            ),
-            _P(
-                "高新区电子信息产业园",
-                "宝鸡渭水电子信息技术有限公司",
-                "电子信息",
-                6.5,
-                _S.SIGNED,
-                2,
-            ),
-            _P(
-                "核电锆材及钛合金管材项目",
-                "宝鸡锆钛合金材料有限公司",
-                "钛及新材料",
-                7.2,
-                _S.PLANNED,
-                1,
-            ),
-            _P(
-                "钛合金精密锻件项目",
-                "宝鸡钛谷新材料科技有限公司",
-                "钛及钛合金",
-                2.9,
-                _S.SUSPENDED,
-                1,
-            ),
-        ),
-        research_share=0.12,
-    ),
-    ParkSpec(
-        code="jiangtan",
-        prefix="JT",
-        name_zh="姜谭经济技术开发区",
-        name_en="Jiangtan EDZ",
-        short_zh="姜谭",
-        centre_lon=107.265,
-        centre_lat=34.365,
-        width_m=2800.0,
-        height_m=2400.0,
-        target_parcels=250,
-        industries=("传感器", "军民融合"),
-        enterprises=(
-            "麦克传感器股份有限公司",
-            "中铁宝桥集团有限公司",
-            "宝鸡传感器产业园运营有限公司",
-            "宝鸡姜谭军民融合产业发展有限公司",
-            "宝鸡华测传感技术有限公司",
-            "宝鸡秦岭精密仪表有限公司",
-            "宝鸡航宇动力装备有限公司",
-            "宝鸡渭滨智能传感有限公司",
-            "宝鸡北斗导航装备有限公司",
-            "宝鸡姜谭新材料有限公司",
-        ),
-        tenants=(
-            "宝鸡感知物联科技有限公司",
-            "宝鸡微纳传感器件有限公司",
-            "宝鸡精测仪器有限公司",
-            "宝鸡芯感电子有限公司",
-            "宝鸡华夏压力变送器有限公司",
-            "宝鸡锐思光电有限公司",
-            "宝鸡天衡称重科技有限公司",
-            "宝鸡联创军工配套有限公司",
-            "宝鸡博远电子装联有限公司",
-            "宝鸡启航精密机械有限公司",
-        ),
-        projects=(
-            _P("传感器产业园一期", "宝鸡传感器产业园运营有限公司", "传感器", 10.0, _S.OPERATING, 3),
-            _P(
-                "传感器产业园二期",
-                "宝鸡传感器产业园运营有限公司",
-                "传感器",
-                15.0,
-                _S.UNDER_CONSTRUCTION,
-                3,
-            ),
-            _P(
-                "麦克传感器智能压力变送器扩产项目",
-                "麦克传感器股份有限公司",
-                "传感器",
-                5.5,
-                _S.UNDER_CONSTRUCTION,
-                1,
-            ),
-            _P(
-                "MEMS传感器芯片封装测试项目",
-                "宝鸡华测传感技术有限公司",
-                "传感器",
-                8.8,
-                _S.SIGNED,
-                2,
-            ),
-            _P(
-                "军民融合创新示范园",
-                "宝鸡姜谭军民融合产业发展有限公司",
-                "军民融合",
-                12.5,
-                _S.UNDER_CONSTRUCTION,
-                2,
-            ),
-            _P(
-                "航空机载传感与控制装置项目",
-                "宝鸡航宇动力装备有限公司",
-                "军民融合",
-                6.0,
-                _S.OPERATING,
-                1,
-            ),
-            _P(
-                "中铁宝桥钢结构智能制造基地",
-                "中铁宝桥集团有限公司",
-                "优势装备制造",
-                9.0,
-                _S.PLANNED,
-                2,
-            ),
-            _P(
-                "北斗导航终端产业化项目",
-                "宝鸡北斗导航装备有限公司",
-                "军民融合",
-                3.2,
-                _S.SUSPENDED,
-                1,
-            ),
-        ),
-    ),
-    ParkSpec(
-        code="caijiapo",
-        prefix="CJP",
-        name_zh="蔡家坡经济技术开发区",
-        name_en="Caijiapo EDZ",
-        short_zh="蔡家坡",
-        centre_lon=107.590,
-        centre_lat=34.315,
-        width_m=3400.0,
-        height_m=2600.0,
-        target_parcels=320,
-        industries=("汽车及零部件", "新能源汽车"),
-        enterprises=(
-            "陕西汽车集团有限责任公司",
-            "陕西汉德车桥有限公司",
-            "宝鸡吉利汽车部件有限公司",
-            "宝鸡吉利发动机有限公司",
-            "陕汽宝鸡专用汽车有限公司",
-            "宝鸡蔡家坡汽车零部件产业园有限公司",
-            "宝鸡岐星车辆部件有限公司",
-            "宝鸡通力车桥齿轮有限公司",
-            "宝鸡蔡家坡精密铸造有限公司",
-            "宝鸡新能源汽车电驱动有限公司",
-            "宝鸡岐山汽车内饰件有限公司",
-        ),
-        tenants=(
-            "宝鸡岐丰汽配有限公司",
-            "宝鸡驰远线束有限公司",
-            "宝鸡恒达制动器有限公司",
-            "宝鸡宏图冲压件有限公司",
-            "宝鸡卓越汽车电子有限公司",
-            "宝鸡新锐轮毂有限公司",
-            "宝鸡博盛紧固件有限公司",
-            "宝鸡鼎力汽车座椅有限公司",
-            "宝鸡精工齿轮有限公司",
-            "宝鸡速达物流装备有限公司",
-        ),
-        projects=(
-            _P(
-                "陕汽车架生产基地",
-                "陕西汽车集团有限责任公司",
-                "汽车及零部件",
-                20.0,
-                _S.UNDER_CONSTRUCTION,
-                3,
-            ),
-            _P(
-                "汉德车桥二期",
-                "陕西汉德车桥有限公司",
-                "汽车及零部件",
-                15.0,
-                _S.UNDER_CONSTRUCTION,
-                2,
-            ),
-            _P(
-                "吉利新能源车型技改项目",
-                "宝鸡吉利汽车部件有限公司",
-                "新能源汽车",
-                25.0,
-                _S.OPERATING,
-                3,
-            ),
-            _P(
-                "吉利高效发动机生产线",
-                "宝鸡吉利发动机有限公司",
-                "汽车及零部件",
-                8.0,
-                _S.OPERATING,
-                1,
-            ),
-            _P("新能源商用车电驱桥项目", "陕西汉德车桥有限公司", "新能源汽车", 11.0, _S.PLANNED, 2),
-            _P(
-                "汽车零部件配套产业园",
-                "宝鸡蔡家坡汽车零部件产业园有限公司",
-                "汽车及零部件",
-                7.5,
-                _S.SIGNED,
-                2,
-            ),
-            _P(
-                "新能源汽车电驱动系统项目",
-                "宝鸡新能源汽车电驱动有限公司",
-                "新能源汽车",
-                6.2,
-                _S.SIGNED,
-                1,
-            ),
-            _P(
-                "重卡轻量化铝合金铸件项目",
-                "宝鸡蔡家坡精密铸造有限公司",
-                "汽车及零部件",
-                4.0,
-                _S.SUSPENDED,
-                1,
-            ),
-        ),
-    ),
-    ParkSpec(
-        code="fengxiang",
-        prefix="FX",
-        name_zh="凤翔高新技术产业开发区",
-        name_en="Fengxiang High-tech Zone",
-        short_zh="凤翔",
-        centre_lon=107.395,
-        centre_lat=34.510,
-        width_m=2600.0,
-        height_m=2400.0,
-        target_parcels=230,
-        industries=("白酒", "食品工业", "循环经济"),
-        enterprises=(
-            "陕西西凤酒股份有限公司",
-            "凤翔秦酒坊酒业有限公司",
-            "凤翔雍城酒业有限公司",
-            "宝鸡凤翔冶金渣综合利用有限公司",
-            "宝鸡凤翔再生资源利用有限公司",
-            "凤翔绿源生物科技有限公司",
-            "宝鸡雍州现代农业食品有限公司",
-            "宝鸡秦凤食品有限公司",
-            "宝鸡金凤包装材料有限公司",
-            "宝鸡凤鸣玻璃制品有限公司",
-        ),
-        tenants=(
-            "凤翔酒香包装印刷有限公司",
-            "宝鸡凤翔酒曲生物科技有限公司",
-            "凤翔秦川食品有限公司",
-            "宝鸡凤源环保设备有限公司",
-            "凤翔锦绣陶瓷酒具有限公司",
-            "宝鸡雍城冷链物流有限公司",
-            "凤翔瑞丰饲料有限公司",
-            "宝鸡凤栖电子商务有限公司",
-            "凤翔金穗粮油有限公司",
-            "宝鸡凤翔再生塑料制品有限公司",
-        ),
-        projects=(
-            _P(
-                "西凤酒优质基酒项目",
-                "陕西西凤酒股份有限公司",
-                "白酒",
-                30.0,
-                _S.UNDER_CONSTRUCTION,
-                3,
-            ),
-            _P("西凤酒陶坛贮酒库项目", "陕西西凤酒股份有限公司", "白酒", 8.0, _S.OPERATING, 2),
-            _P("凤香型白酒酿造产业园", "凤翔秦酒坊酒业有限公司", "白酒", 5.0, _S.SIGNED, 2),
-            _P(
-                "循环经济产业园冶金渣综合利用项目",
-                "宝鸡凤翔冶金渣综合利用有限公司",
-                "循环经济",
-                12.0,
-                _S.OPERATING,
-                2,
-            ),
-            _P(
-                "工业固废资源化循环利用项目",
-                "宝鸡凤翔再生资源利用有限公司",
-                "循环经济",
-                4.5,
-                _S.UNDER_CONSTRUCTION,
-                1,
-            ),
-            _P(
-                "酒糟生物质综合利用循环经济项目",
-                "凤翔绿源生物科技有限公司",
-                "循环经济",
-                3.0,
-                _S.PLANNED,
-                1,
-            ),
-            _P("雍城食品加工产业园", "宝鸡雍州现代农业食品有限公司", "食品工业", 3.6, _S.SIGNED, 1),
-            _P("白酒包装材料项目", "宝鸡金凤包装材料有限公司", "食品工业", 2.2, _S.SUSPENDED, 1),
-        ),
-        river_name="雍河",
-    ),
+#: The parks, as data: package data beside this module, so an installed package finds it.
+PARKS_FILE = "parks.toml"
+_FLOAT_FIELDS = (
+    "centre_lon",
+    "centre_lat",
+    "width_m",
+    "height_m",
+    "research_share",
+    "min_reserve_mu",
+    "min_vacant_floor_m2",
 )
+
+
+def load_park_specs(text: str | None = None) -> tuple[ParkSpec, ...]:
+    """The parks of *text* (TOML: a ``[[park]]`` table per park, each with its
+    ``[[park.project]]`` tables; default: the package's ``parks.toml``), in file order."""
+    if text is None:
+        text = resources.files(__package__).joinpath(PARKS_FILE).read_text(encoding="utf-8")
+    specs = []
+    for table in tomllib.loads(text)["park"]:
+        park = dict(table)
+        projects = tuple(
+            ProjectSpec(
+                name=p["name"],
+                investor=p["investor"],
+                industry_chain=p["industry_chain"],
+                investment_yi=float(p["investment_yi"]),
+                status=ProjectStatus(p["status"]),
+                n_parcels=int(p.get("parcels", 1)),
+            )
+            for p in park.pop("project", [])
+        )
+        for key in ("industries", "enterprises", "tenants"):
+            park[key] = tuple(park[key])
+        for key in _FLOAT_FIELDS:
+            if key in park:
+                park[key] = float(park[key])
+        specs.append(ParkSpec(**park, projects=projects))
+    return tuple(specs)
+
+
+PARK_SPECS: tuple[ParkSpec, ...] = load_park_specs()
 
 #: Land-use mix of each planning zone: (GB/T 21010-2017 codes, probabilities).
 ZONE_LAND_USES: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
@@ -561,17 +229,6 @@ UTILITY_LINE_OFFSET_M: dict[str, float] = {
     "water": -8.0,
     "gas": 8.0,
     "sewage": -14.0,
-}
-
-#: What each park must keep (the ``targets`` table): (minimum reserve + ready land in 亩,
-#: minimum vacant standard-factory floor in m²). Set against the committed sample so that
-#: Jiangtan, where sensor plants queue for land, is short of reserve land and the other
-#: parks meet both; vacancy only grows as leases end, so floor targets met stay met.
-PARK_TARGETS: dict[str, tuple[float, float]] = {
-    "gaoxin": (2000.0, 40000.0),
-    "jiangtan": (2500.0, 40000.0),
-    "caijiapo": (4000.0, 50000.0),
-    "fengxiang": (3000.0, 60000.0),
 }
 
 
@@ -844,13 +501,12 @@ def _generate_park(
 
 
 def _target_rows(spec: ParkSpec) -> pd.DataFrame:
-    """The park's row of the ``targets`` table (:data:`PARK_TARGETS`; 0 when it has none)."""
-    min_reserve_mu, min_vacant_floor_m2 = PARK_TARGETS.get(spec.code, (0.0, 0.0))
+    """The park's row of the ``targets`` table (0 where it has no minimum)."""
     return pd.DataFrame(
         {
             "park": [spec.code],
-            "min_reserve_mu": [min_reserve_mu],
-            "min_vacant_floor_m2": [min_vacant_floor_m2],
+            "min_reserve_mu": [spec.min_reserve_mu],
+            "min_vacant_floor_m2": [spec.min_vacant_floor_m2],
         }
     )
 
@@ -920,7 +576,8 @@ def _eco_redline_polygon(
     outline: Polygon, rect: tuple[float, float, float, float], *, rng: np.random.Generator
 ) -> Polygon:
     """A protected gully (生态保护红线) at the middle of one side, inside the outline: a
-    chamfered box centred on the side, clipped to the outline. Parcels are kept out of it."""
+    chamfered box centred on the side, clipped to the outline (empty when the box falls
+    wholly outside it, e.g. in a notch). Parcels are kept out of it."""
     x0, y0, x1, y1 = rect
     m = min(x1 - x0, y1 - y0)
     r = float(_snap(min(max(0.07 * m, 100.0), 450.0)))
@@ -1499,6 +1156,10 @@ def _context_layers(
     river = _river_line(reach_lo, reach_hi, y0 - 380.0, rng=rng)
     flood = shapely.set_precision(river.buffer(rng.uniform(280.0, 320.0), quad_segs=4), 0.01)
     eco_name = f"{spec.short_zh}{rng.choice(['塬坡', '沟道', '湿地'])}生态保护红线"
+    # A gully that misses the notched outline leaves the park without a red line: no row
+    # then (an empty geometry is not a feature). The name is drawn all the same, so the
+    # random stream, and everything drawn after it, stays the same.
+    eco = [] if layout.eco.is_empty else [layout.eco]
     return {
         "roads": roads,
         "rail": pd.DataFrame(
@@ -1518,7 +1179,7 @@ def _context_layers(
         ),
         "utilities": _utility_rows(parcels, roads, spec=spec),
         "eco_redline": pd.DataFrame(
-            {"name": [eco_name], "park": spec.code, "geometry": [layout.eco]}
+            {"name": [eco_name] * len(eco), "park": spec.code, "geometry": eco}
         ),
     }
 

@@ -1,13 +1,13 @@
-"""Issue 4: the audit with about 1,000,000 parcel versions.
+"""The audit with about 1,000,000 parcel versions.
 
 Goals: ``GET /api/audit/totals`` as of a past moment <= 300 ms (p50), ``GET /api/audit/verify``
 <= 10 s.
 
 The data: the run's ~100,000 generated parcels (``common.Workspace.big_db``: generated with
-``service.sample.generate`` and loaded by ``service.loader.load_dataset``), copied, then about
-900,000 more versions made by a few hundred change sets written as plain SQL transactions,
-each the way the application writes one: take the ledger lock, insert the change set, close
-the standing versions it replaces (``valid_to`` = its ``committed_at``,
+``service.sample.generator.generate`` and loaded by ``service.imports.loader.load_dataset``),
+copied, then about 900,000 more versions made by a few hundred change sets written as plain
+SQL transactions, each the way the application writes one: take the ledger lock, insert the
+change set, close the standing versions it replaces (``valid_to`` = its ``committed_at``,
 ``ended_by_change_set_id``) and insert their successors (``valid_from`` = its
 ``committed_at``). Status changes (move no land) alternate with compensated rezones
 (industrial parcels rezoned to storage, more storage land rezoned to industry). Every trigger
@@ -17,7 +17,7 @@ Then, against uvicorn in a subprocess (``common.Server``): totals as of the midd
 history (p50 of 20 requests after 3 warm-ups, group_by park and park,land_use) and
 verification (3 runs), plus EXPLAIN ANALYZE of the queries behind them.
 
-Part of ``bench/run.py`` (``run(ws)``); alone: ``.venv/bin/python bench/issue4.py`` (makes and
+Part of ``bench/run.py`` (``run(ws)``); alone: ``.venv/bin/python bench/audit_as_of.py`` (makes and
 drops its own databases), or ``--database NAME`` to time an already built database.
 """
 
@@ -48,8 +48,8 @@ from common import (  # noqa: E402
     percentile,
 )
 
-KEY = "issue-4"
-TITLE = "Issue 4 — the audit with 1,000,000 parcel versions"
+KEY = "audit"
+TITLE = "The audit with 1,000,000 parcel versions"
 
 TARGET_VERSIONS = 1_000_000
 PER_CHANGE_SET = 3_000
@@ -159,7 +159,7 @@ def make_history(
                 conn.execute("SELECT last_seq FROM ledger_head WHERE id FOR UPDATE")
                 cs, at = conn.execute(
                     "INSERT INTO change_set (kind, reason, document_no, actor) "
-                    "VALUES (%s, %s, %s, 'bench issue4') RETURNING id, committed_at",
+                    "VALUES (%s, %s, %s, 'bench audit') RETURNING id, committed_at",
                     (
                         "rezone" if rezone else "set_status",
                         "benchmark history",
@@ -365,7 +365,7 @@ def time_verify_parts(url: str) -> dict[str, float]:
 #: by the rule's statement triggers would hold. Totals as of t are then a sum over the change
 #: sets committed by t — cost in proportion to change sets x groups, not to versions.
 CS_DELTA_SQL = """
-CREATE TABLE bench_issue4_cs_delta AS
+CREATE TABLE bench_audit_cs_delta AS
 SELECT change_set_id, park, land_use_code, status, sum(d_parcels)::bigint AS d_parcels,
        sum(d_area_m2) AS d_area_m2
   FROM (SELECT change_set_id, park, land_use_code, status, 1 AS d_parcels,
@@ -375,14 +375,14 @@ SELECT change_set_id, park, land_use_code, status, sum(d_parcels)::bigint AS d_p
           FROM parcel_version WHERE ended_by_change_set_id IS NOT NULL) d
  GROUP BY 1, 2, 3, 4
 HAVING sum(d_parcels) <> 0 OR sum(d_area_m2) <> 0;
-CREATE INDEX ON bench_issue4_cs_delta (change_set_id);
-ANALYZE bench_issue4_cs_delta
+CREATE INDEX ON bench_audit_cs_delta (change_set_id);
+ANALYZE bench_audit_cs_delta
 """
 
 CS_DELTA_TOTALS = """
 SELECT d.park, sum(d.d_parcels) AS parcels, sum(d.d_area_m2) AS area_m2,
        coalesce(sum(d.d_area_m2) FILTER (WHERE c.is_manufacturing), 0) AS manufacturing_m2
-  FROM bench_issue4_cs_delta d
+  FROM bench_audit_cs_delta d
   JOIN change_set s ON s.id = d.change_set_id
   JOIN land_use_class c ON c.code = d.land_use_code
  WHERE s.committed_at <= %(as_of)s
@@ -414,15 +414,15 @@ def probe_fixes(url: str, as_of: datetime) -> dict[str, Any]:
         for statement in CS_DELTA_SQL.split(";"):
             conn.execute(statement)
         out["cs_delta_build_s"] = time.perf_counter() - t0
-        out["cs_delta_rows"] = conn.execute(
-            "SELECT count(*) FROM bench_issue4_cs_delta"
-        ).fetchone()[0]
+        out["cs_delta_rows"] = conn.execute("SELECT count(*) FROM bench_audit_cs_delta").fetchone()[
+            0
+        ]
         out["totals_cs_delta_s"], fast = _timed_rows(conn, CS_DELTA_TOTALS, {"as_of": as_of}, 5)
         out["totals_cs_delta_agree"] = len(fast) == len(as_is) and all(
             a[0] == b[0] and a[1] == b[1] and abs(a[3] - b[3]) <= 0.01
             for a, b in zip(fast, as_is, strict=False)
         )
-        conn.execute("DROP TABLE bench_issue4_cs_delta")
+        conn.execute("DROP TABLE bench_audit_cs_delta")
 
         problems = sql("service.sql", "audit_version_problems.sql").rstrip().rstrip(";")
         body, _, tail = problems.rpartition("ORDER BY v.version_id")
@@ -464,7 +464,7 @@ def build_history(ws, build: Build) -> str:
     returns its name (the run drops it)."""
     source = ws.big_db()
     build.built_by = ws.big_built_by
-    name = ws.dbs.create("issue4_1m", template=source)
+    name = ws.dbs.create("audit_1m", template=source)
     build.per_change_set = PER_CHANGE_SET
     _analyze(db_url(name))
     make_history(
@@ -486,7 +486,7 @@ def measure(database: str, build: Build) -> dict[str, Any]:
         f"{build.ledger_rows} ledger rows; the middle of the history is {build.middle_at}"
     )
     results: dict[str, Any] = {"build": build, "totals": {}, "explain": {}}
-    with Server(database, label="issue4-server") as server:
+    with Server(database, label="audit-server") as server:
         for group_by in ("park", "park,land_use"):
             results["totals"][group_by] = time_totals(
                 server.base_url, build.middle_at, group_by, TOTALS_REQUESTS
@@ -511,7 +511,7 @@ def measure(database: str, build: Build) -> dict[str, Any]:
     try:
         results["probes"] = probe_fixes(url, build.middle_at)
     except Exception as exc:  # the figures above still count
-        log(f"issue 4: probing the fixes failed: {exc!r}")
+        log(f"audit: probing the fixes failed: {exc!r}")
         results["probes"] = {"error": repr(exc)}
     return results
 
@@ -528,7 +528,7 @@ def _ledger_total_at(url: str, at: datetime) -> float:
 
 
 def section(results: dict[str, Any]) -> Section:
-    """The figures and the Markdown of the issue-4 section."""
+    """The figures and the Markdown of the audit section."""
     build: Build = results["build"]
     t_park, t_pl = results["totals"]["park"], results["totals"]["park,land_use"]
     verify = results["verify"]
@@ -690,7 +690,7 @@ def _fix_notes(results: dict[str, Any], t_park: dict, verify: dict) -> list[str]
         "comparisons the `(parcel_code, valid_from)` btree serves and the GiST index cannot "
         "(`o.parcel_code = NEW.parcel_code AND o.valid_from < coalesce(NEW.valid_to, "
         "'infinity') AND coalesce(o.valid_to, 'infinity') > NEW.valid_from`), and `ANALYZE "
-        "parcel_version` at the end of `service.loader.load_dataset`.",
+        "parcel_version` at the end of `service.imports.loader.load_dataset`.",
         "",
     ]
     return lines

@@ -1,4 +1,4 @@
-"""Issue 5: the availability search with ``near`` and ``away`` over ~100,000 parcels,
+"""The availability search with ``near`` and ``away`` over ~100,000 parcels,
 without and with ``combine`` (groups of touching parcels), through the real HTTP API.
 
 Each timed request draws its criteria at random (park, minimum area, distances), so the
@@ -13,8 +13,8 @@ import time
 
 from common import Deadline, Section, Server, http_client, log, ms, percentile
 
-KEY = "issue-5"
-TITLE = "Issue 5 — availability search at 100,000 parcels"
+KEY = "availability"
+TITLE = "Availability search at 100,000 parcels"
 
 PARKS = ("gaoxin", "jiangtan", "caijiapo", "fengxiang")
 REQUESTS, SECONDS_PER_CASE = 100, 90.0
@@ -57,7 +57,7 @@ def run(ws) -> Section:
     database = ws.big_db()
     parcels = ws.parcel_count(database)
     rng = random.Random(SEED)
-    with Server(database, label="issue5") as server, http_client(server.base_url) as client:
+    with Server(database, label="availability") as server, http_client(server.base_url) as client:
         start = time.perf_counter()
         client.get("/api/availability", params=_criteria(rng, combine=True, city=True))
         cold_s = time.perf_counter() - start

@@ -1,5 +1,5 @@
 """Gathering a map's layers, figures and targets from the database and handing them to
-:mod:`gis.maps`: the park and city maps and the availability map.
+:mod:`maps.builder`: the park and city maps and the availability map.
 
 A layer with more features than ``settings.map_vector_tile_threshold`` is not embedded:
 the page draws it from ``/tiles/{layer}/{z}/{x}/{y}.pbf`` instead.
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import Connection, text
 
-from gis.maps import (
+from maps.builder import (
     ContextLayer,
     Tiles,
     build_park_map,
@@ -23,14 +22,12 @@ from gis.maps import (
     render_html,
     tianditu_url,
 )
-from service import reads, tiles
 from service.db.sqlfiles import sql
+from service.maps import tiles
+from service.pages.templates import APP_DIR, VENDOR_DIR
 from service.planning import targets
+from service.reads import queries as reads
 from service.settings import Settings
-
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-VENDOR_DIR = WEB_DIR / "static" / "vendor"
-APP_DIR = WEB_DIR / "static" / "map"
 
 #: URL templates the pages link to and fetch from (served by this service).
 LINKS = {
@@ -45,7 +42,7 @@ CITY_TITLE = ("宝鸡市工业园区用地一张图", "Industrial parks of the c
 
 
 def basemap_options(settings: Settings) -> dict[str, Any]:
-    """The basemap arguments of :func:`gis.maps.build_park_map` for *settings*: a tile URL
+    """The basemap arguments of :func:`maps.builder.build_park_map` for *settings*: a tile URL
     only where the basemap uses one (a stray ``PARKS_TILE_URL`` can't break the page), and
     天地图's URLs built from its key unless a URL is given."""
     basemap = settings.basemap
@@ -134,7 +131,7 @@ def map_layers(
     tiles_allowed: bool = True,
 ) -> dict[str, Any]:
     """Every layer of the map of *park* (all parks when None): the keyword arguments of
-    :func:`gis.maps.build_park_map` for the layers. Large layers become :class:`Tiles`
+    :func:`maps.builder.build_park_map` for the layers. Large layers become :class:`Tiles`
     unless *tiles_allowed* is false (a file that must work without the service).
     *figures* (:func:`figures`) give the counts and the land-use classes present."""
     threshold = settings.map_vector_tile_threshold if tiles_allowed else None

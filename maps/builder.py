@@ -23,10 +23,9 @@ from typing import Any
 import folium
 from branca.element import Element
 
-from gis import map_html as h
-from gis.errors import GisError
-from gis.map_assets import MissingAsset, render_html
-from gis.map_elements import (
+from maps import fragments as h
+from maps.assets import render_html
+from maps.elements import (
     Chrome,
     Data,
     LocalFullscreen,
@@ -35,7 +34,8 @@ from gis.map_elements import (
     Setup,
     layer_control,
 )
-from gis.map_style import (
+from maps.errors import MapOptionError, MissingAsset
+from maps.style import (
     CANDIDATE_COLOUR,
     FALLBACK_COLOURS,
     LAND_USE_COLOURS,
@@ -137,10 +137,6 @@ _CODE_KEY = {
     "projects": "project_code",
     "parks": "code",
 }
-
-
-class MapOptionError(GisError):
-    """A map option that cannot be honoured (basemap, tile URL, asset base)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Issue 6: the map officials work in — page weight, time until the parcels are drawn in
+"""The map officials work in — page weight, time until the parcels are drawn in
 headless Chromium, and vector-tile latency.
 
 Measured on a real uvicorn server (``bench.common.Server``, default settings: layers above
@@ -14,9 +14,9 @@ Page weight is what the browser fetched until the parcels were drawn (Resource T
 Draw time is the page's ``plm-parcels-drawn`` mark (the parcel layer is in the document
 and painted, or its visible tiles have loaded and rendered), from navigation start.
 
-``make bench`` runs it (or ``.venv/bin/python bench/issue6.py``); the result goes between
-``<!-- issue-6 -->`` and ``<!-- /issue-6 -->`` in bench/RESULTS.md. ``--reuse`` keeps the
-100,000-parcel database between runs (``parks_bench6_city100k``).
+``make bench`` runs it (or ``.venv/bin/python bench/maps_and_tiles.py``); the result goes between
+``<!-- maps -->`` and ``<!-- /maps -->`` in bench/RESULTS.md. ``--reuse`` keeps the
+100,000-parcel database between runs (``parks_bench_maps_city100k``).
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ from sqlalchemy import text  # noqa: E402
 
 from gis.tiles import tiles_covering  # noqa: E402
 
-KEY = "issue-6"
+KEY = "maps"
 PARK = "caijiapo"
 CITY_PARCELS = 100_000
-CITY_DB = "parks_bench6_city100k"
+CITY_DB = "parks_bench_maps_city100k"
 CITY_GPKG = [ROOT / "data" / "bench" / "parks-100k.gpkg", common.OUT_DIR / "parks-100k.gpkg"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -56,7 +56,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 ZOOMS = (12, 14, 16)
-#: Goals of the issue.
+#: Goals of the map.
 PARK_PAGE_MAX_BYTES = 1.5 * 1024 * 1024
 PARK_DRAWN_MAX_S = 2.0
 CITY_DRAWN_MAX_S = 3.0
@@ -84,7 +84,7 @@ def _city_gpkg() -> Path:
     for path in CITY_GPKG:
         if path.is_file():
             return path
-    from service import sample
+    from service.sample import generator as sample
 
     out = CITY_GPKG[-1]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -122,15 +122,15 @@ _NO_PROBLEMS = (
 
 
 def load_city(database: str, gpkg: Path) -> float:
-    """Load the generated city with ``service.loader.load_dataset``, its checks of the new
+    """Load the generated city with ``service.imports.loader.load_dataset``, its checks of the new
     parcels' shapes left out: the generator's output is clean by construction, and that
-    check is what makes a 100,000-parcel load slow (issue 2's benchmark measures it).
+    check is what makes a 100,000-parcel load slow (the loading benchmark measures it).
     Everything else — parks, the parcels as one change set, the rule, buildings, leases,
     projects, context layers — is the loader's own. Seconds taken."""
     from unittest import mock
 
-    from service import loader
     from service.db.sqlfiles import sql as real_sql
+    from service.imports import loader
 
     def sql(package: str, name: str) -> str:
         return _NO_PROBLEMS if name == "load_parcels_problems.sql" else real_sql(package, name)
@@ -140,7 +140,7 @@ def load_city(database: str, gpkg: Path) -> float:
     try:
         with mock.patch.object(loader, "sql", sql):
             report = loader.load_dataset(
-                engine, gpkg, storage_srid=common.STORAGE_SRID, actor="bench issue6"
+                engine, gpkg, storage_srid=common.STORAGE_SRID, actor="bench maps"
             )
     finally:
         engine.dispose()
@@ -297,13 +297,13 @@ def measure(
     import subprocess
 
     subprocess.run(["bash", str(ROOT / "scripts" / "ensure-chromium.sh")], check=True)
-    section = common.Section(KEY, "Issue 6 — the map: page weight, draw time, vector tiles")
+    section = common.Section(KEY, "The map: page weight, draw time, vector tiles")
     section.load_before = common.load_average()
-    with common.Server(sample_db, label="issue6-sample") as server:
+    with common.Server(sample_db, label="maps-sample") as server:
         warm_up(server.base_url, park_bounds(sample_db))
         park = _summary(browse(server.base_url, f"/map/{PARK}", runs))
     city_parcels = _parcel_count(city_db)
-    with common.Server(city_db, label="issue6-city") as server:
+    with common.Server(city_db, label="maps-city") as server:
         warm_up(server.base_url, park_bounds(city_db))
         city_loads = browse(server.base_url, "/map", runs)
         city = _summary(city_loads[1:] if len(city_loads) > 1 else city_loads)
@@ -381,7 +381,7 @@ def measure(
 def run(ws: Any = None, *, reuse: bool = False, runs: int = 5, per_zoom: int = 150) -> Any:
     """With bench/run.py's workspace *ws*: measure on its sample and ~100,000-parcel
     databases and return the Section (run.py writes it). Alone: build (or, with *reuse*,
-    keep) the databases here, write the issue-6 block of RESULTS.md, return its Markdown."""
+    keep) the databases here, write the maps block of RESULTS.md, return its Markdown."""
     if ws is not None:
         note = f"The city's database was built by {ws.big_built_by}."
         return measure(ws.sample_db(), ws.big_db(), runs=runs, per_zoom=per_zoom, load_note=note)

@@ -1,0 +1,1 @@
+"""Who is asking: bearer tokens, their roles, and the principal a token stands for."""

@@ -1,0 +1,2 @@
+"""The HTML pages the service renders: where the templates and static files are, and the
+one Jinja environment every page uses."""
