@@ -1,4 +1,7 @@
-"""Typed dependencies of the routes."""
+"""Typed dependencies of the routes.
+
+Dependencies that touch no database are ``async``: they run on the event loop, where a
+synchronous one would cost a hop to the thread pool and back on every request."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from parks.errors import Forbidden, Unauthorized
 from parks.vocabulary import AUDIT_ROLES, WRITE_ROLES, Role
@@ -16,11 +20,11 @@ from service.auth.tokens import Principal, principal_for
 from service.settings import Settings
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine_dep(request: Request) -> Engine:
+async def get_engine_dep(request: Request) -> Engine:
     return request.app.state.engine
 
 
@@ -38,7 +42,7 @@ _bearer = HTTPBearer(auto_error=False)
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_principal(request: Request, engine: EngineDep, credentials: BearerDep):
+async def get_principal(request: Request, engine: EngineDep, credentials: BearerDep):
     """Who the request is from (None: no valid token).
 
     The authentication guard (``service.api.guards.authentication``) resolved it before
@@ -49,8 +53,13 @@ def get_principal(request: Request, engine: EngineDep, credentials: BearerDep):
         return getattr(state, PRINCIPAL, None)
     if credentials is None or not credentials.credentials:
         return None
-    with engine.connect() as conn:  # only when the app runs without its guards
-        return principal_for(conn, credentials.credentials)
+    return await run_in_threadpool(_lookup, engine, credentials.credentials)
+
+
+def _lookup(engine: Engine, token: str) -> Principal | None:
+    """The principal of *token*, when the app runs without its authentication guard."""
+    with engine.connect() as conn:
+        return principal_for(conn, token)
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
@@ -73,7 +82,7 @@ def _admit(principal: Principal | None, roles: frozenset[str] | set[str], what: 
 def require_roles(roles: frozenset[str] | set[str], *, what: str) -> Callable[..., Principal]:
     """A dependency that admits a bearer token whose role is in *roles*."""
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:
         return _admit(principal, roles, what)
 
     return dependency
@@ -82,14 +91,14 @@ def require_roles(roles: frozenset[str] | set[str], *, what: str) -> Callable[..
 _ALL_ROLES = frozenset(r.value for r in Role)
 
 
-def reader(settings: SettingsDep, principal: PrincipalDep) -> Principal | None:
+async def reader(settings: SettingsDep, principal: PrincipalDep) -> Principal | None:
     """Reads are open unless PARKS_READS_NEED_TOKEN is set; then any role may read."""
     if not settings.reads_need_token:
         return principal
     return _admit(principal, _ALL_ROLES, "reading")
 
 
-def auditor(settings: SettingsDep, principal: PrincipalDep):
+async def auditor(settings: SettingsDep, principal: PrincipalDep):
     """Audit reads: open with open reads, else auditor or admin."""
     if not settings.reads_need_token:
         return principal

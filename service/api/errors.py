@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.errors import GisError
 from maps.errors import MapError, MapOptionError, MissingAsset
@@ -16,6 +17,7 @@ from parks.errors import (
     ConcurrentChange,
     Forbidden,
     InvalidChangeSet,
+    InvalidOperation,
     InvalidParameter,
     ManufacturingLandWouldDecrease,
     NotFound,
@@ -32,6 +34,7 @@ STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     InvalidParameter: 422,
     InvalidChangeSet: 422,
+    InvalidOperation: 422,
     ManufacturingLandWouldDecrease: 409,
     ConcurrentChange: 409,
     Unauthorized: 401,
@@ -58,21 +61,41 @@ def _parameter_name(loc: tuple) -> str:
     return ".".join(parts) or "request"
 
 
-def validation_error_body(exc: RequestValidationError) -> tuple[int, dict]:
-    """A FastAPI validation error as our body: a change set's problems per operation, or
-    the parameter that was wrong."""
+def _body_field_name(error: dict) -> str:
+    """The body field an error is about (``body`` for the whole body, or JSON that is not)."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    return ".".join(str(p) for p in error["loc"][1:] if not isinstance(p, int)) or "body"
+
+
+def validation_error_body(
+    exc: RequestValidationError, *, change_set: bool = True
+) -> tuple[int, dict]:
+    """A FastAPI validation error as our body: a change set's problems per operation (when
+    *change_set*: the request is a change set), or the parameter — query, path or body
+    field — that was wrong."""
     errors = exc.errors()
     if errors and all(e["loc"][:1] == ("body",) for e in errors):
-        body_errors = [{**e, "loc": tuple(e["loc"][1:])} for e in errors]
-        return 422, InvalidChangeSet(problems_from_errors(body_errors)).body()
+        if change_set:
+            body_errors = [{**e, "loc": tuple(e["loc"][1:])} for e in errors]
+            return 422, InvalidChangeSet(problems_from_errors(body_errors)).body()
+        name = _body_field_name(errors[0])
+        message = "; ".join(f"{_body_field_name(e)}: {e['msg']}" for e in errors)
+        return 422, {"error": "invalid_parameter", "parameter": name, "message": message}
     first = errors[0] if errors else {"loc": ("request",), "msg": "invalid request"}
     name = _parameter_name(tuple(first["loc"]))
     message = "; ".join(f"{_parameter_name(tuple(e['loc']))}: {e['msg']}" for e in errors)
     return 422, {"error": "invalid_parameter", "parameter": name, "message": message}
 
 
-#: The route whose bodies, refused at validation, are logged in ``refusal``.
+#: The route whose bodies are change sets: refused at validation, they are logged in
+#: ``refusal`` and answered with per-operation problems.
 CHANGE_SET_ROUTE = ("POST", "/api/change-sets")
+
+
+def is_change_set_request(request: Request) -> bool:
+    """True for a change set being submitted (its body errors are a change set's problems)."""
+    return (request.method, getattr(request.scope.get("route"), "path", None)) == (CHANGE_SET_ROUTE)
 
 
 async def log_refused_change_set(request: Request, exc: RequestValidationError) -> None:
@@ -80,8 +103,7 @@ async def log_refused_change_set(request: Request, exc: RequestValidationError) 
     admin sent it (``request.state.principal``, set by the authentication guard before the
     body was read). Anonymous and read-only senders are not logged: the log is of
     attempts to change land, not of noise."""
-    route = getattr(request.scope.get("route"), "path", None)
-    if (request.method, route) != CHANGE_SET_ROUTE:
+    if not is_change_set_request(request):
         return
     principal = getattr(request.state, "principal", None)
     if principal is None or principal.role not in WRITE_ROLES:
@@ -117,9 +139,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, body = validation_error_body(exc)
+        status, body = validation_error_body(exc, change_set=is_change_set_request(request))
         await log_refused_change_set(request, exc)
         return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own refusals (a body that is not UTF-8 text, an unknown path, a method
+        # not allowed) in the API's error format.
+        if exc.status_code == 400:
+            body = {"error": "invalid_parameter", "parameter": "body", "message": str(exc.detail)}
+        elif exc.status_code == 404:
+            body = {"error": "not_found", "message": f"no such path: {request.url.path}"}
+        else:
+            body = {"error": "http_error", "message": str(exc.detail)}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(_request: Request, _exc: PoolTimeout) -> JSONResponse:

@@ -1,20 +1,36 @@
-"""The availability search's criteria: parsed from query parameters, checked for form
-(numbers, distances, the ``within`` polygon) without a database. What needs the database —
-does the park, the land-use class, the layer or the kind exist — the search checks.
+"""The availability search's criteria, declared once: :class:`CriteriaQuery` says what
+each query parameter accepts (its types and bounds are the OpenAPI document's, and the API
+validates a request with it), and :meth:`CriteriaQuery.criteria` checks how they go
+together and gives the :class:`Criteria` the search consumes. Nothing here needs the
+database: does the park, the land-use class, the layer or the kind exist — the search
+checks that.
 
-Every bad criterion raises :class:`parks.errors.InvalidParameter` naming it.
+Every bad criterion is refused naming it: as a validation error of its field, or as
+:class:`parks.errors.InvalidParameter`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from functools import partial
+from typing import Annotated, Any, ClassVar
 
 import shapely
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    InstanceOf,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import GisError
@@ -36,22 +52,6 @@ MAX_GROUP_SIZE = 3
 
 #: A layer or kind name: layers are data, so any word without spaces, ':', '/' or ','.
 _LAYER_NAME = re.compile(r"^[^\s:/,]+$")
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-
-#: The parameters :func:`parse_criteria` reads; ``near`` and ``away`` may repeat.
-PARAMETERS = (
-    "park",
-    "min_area_mu",
-    "max_area_mu",
-    "land_use",
-    "status",
-    "within",
-    "near",
-    "away",
-    "combine",
-    "limit",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +138,191 @@ class Criteria:
         return pairs
 
 
-def parse_criteria(params: Mapping[str, str | list[str]]) -> Criteria:
-    """Criteria from query parameters (a mapping of name to one value or a list of values,
-    e.g. ``dict(request.query_params.lists())``). Other parameters are ignored.
+# --- the forms a parameter takes (reusable in any query) ----------------------------------
+
+
+def _refused(kind: str, message: str) -> PydanticCustomError:
+    """A validation error whose message is *message* as it is (no template, no prefix)."""
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def comma_items(value: str | Iterable[str] | None) -> list[str]:
+    """The items of a comma list (or of several, given as a sequence): stripped, blanks
+    dropped, in the order given."""
+    values = [value] if isinstance(value, str) else list(value or ())
+    return [item.strip() for v in values for item in str(v).split(",") if item.strip()]
+
+
+def comma_list_pattern(allowed: Iterable[str]) -> str:
+    """The regular expression (ECMA and Python alike) of a comma list of *allowed* words,
+    blanks around and between them allowed: what :func:`vocabulary_list` accepts."""
+    word = "(?:" + "|".join(re.escape(a) for a in allowed) + ")"
+    return rf"^\s*(?:{word}\s*)?(?:,\s*(?:{word}\s*)?)*$"
+
+
+def _vocabulary_items(value: Any, *, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    items = comma_items(value)
+    unknown = [v for v in items if v not in allowed]
+    if unknown:
+        raise _refused(
+            f"unknown_{name}", f"unknown {name} {', '.join(unknown)}; one of: {', '.join(allowed)}"
+        )
+    return tuple(dict.fromkeys(items))
+
+
+def vocabulary_list(vocabulary: type[StrEnum], *, name: str, description: str) -> Any:
+    """The type of a comma list of *vocabulary*'s values (``status=reserve,ready``): a
+    string on the wire (its pattern in the document), a tuple of distinct values once
+    validated; an unknown value is refused naming the ones allowed."""
+    allowed = tuple(str(v) for v in vocabulary)
+    return Annotated[
+        tuple[str, ...],
+        BeforeValidator(partial(_vocabulary_items, name=name, allowed=allowed)),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": comma_list_pattern(allowed),
+                "description": f"{description}; comma-separated, of: {', '.join(allowed)}",
+            }
+        ),
+    ]
+
+
+def _codes(value: Any) -> tuple[str, ...]:
+    return tuple(comma_items(value))
+
+
+#: Land-use class codes, comma-separated (``06`` includes ``0601``…). The table is data:
+#: whether a code exists the database says.
+LandUseCodes = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_codes),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "land-use class codes (GB/T 21010-2017), comma-separated; "
+            "06 includes 0601…",
+            "examples": ["0601", "06,0701"],
+        }
+    ),
+]
+
+ParcelStatuses = vocabulary_list(ParcelStatus, name="status", description="parcel statuses")
+
+
+def _distance(item: str, name: str) -> DistanceCriterion:
+    layer_part, sep, metres_text = item.rpartition(":")
+    if not sep or not layer_part or not metres_text.strip():
+        raise _refused(
+            f"invalid_{name}",
+            f"expected <layer>:<metres> or <layer>/<kind>:<metres>, not {item!r}",
+        )
+    layer, _, kind = layer_part.strip().partition("/")
+    if not _LAYER_NAME.match(layer) or (kind and not _LAYER_NAME.match(kind)):
+        raise _refused(f"invalid_{name}", f"not a layer name (or layer/kind): {layer_part!r}")
+    text = metres_text.strip()
+    text = text[:-1].strip() if text.lower().endswith("m") else text
+    try:
+        metres = float(text)
+    except ValueError:
+        raise _refused(f"invalid_{name}", f"not a number of metres: {metres_text!r}") from None
+    if not 0 <= metres <= MAX_DISTANCE_M:  # NaN fails too
+        raise _refused(
+            f"invalid_{name}",
+            f"the distance must be 0…{MAX_DISTANCE_M:,.0f} m, not {metres_text.strip()}",
+        )
+    return DistanceCriterion(parameter=name, layer=layer, kind=kind or None, metres=metres)
+
+
+def _distances(value: Any, *, name: str) -> tuple[DistanceCriterion, ...]:
+    return tuple(_distance(item, name) for item in comma_items(value))
+
+
+def distance_list(name: str, description: str) -> Any:
+    """The type of ``near`` or ``away``: repeatable, each a comma list of
+    ``<layer>[/<kind>]:<metres>[m]``."""
+    return Annotated[
+        tuple[InstanceOf[DistanceCriterion], ...],
+        BeforeValidator(partial(_distances, name=name)),
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {"type": "string", "examples": ["roads/main:500"]},
+                "description": description,
+            }
+        ),
+    ]
+
+
+def _within(value: Any) -> BaseGeometry | None:
+    if value is None or isinstance(value, BaseGeometry):
+        return value
+    if not isinstance(value, str):
+        raise _refused("invalid_within", "expected GeoJSON text")
+    if len(value) > MAX_WITHIN_CHARS:
+        raise _refused("invalid_within", f"longer than {MAX_WITHIN_CHARS:,} characters")
+    try:
+        obj = json.loads(value)
+    except ValueError as exc:
+        raise _refused("invalid_within", f"not JSON: {exc}") from None
+    except RecursionError:  # thousands of nested arrays: no polygon nests more than four
+        raise _refused("invalid_within", "not a polygon: arrays nested too deeply") from None
+    try:
+        geom = ensure_valid(from_geojson(obj, what="within"), what="within")
+    except GisError as exc:
+        raise _refused("invalid_within", str(exc)) from None
+    minx, miny, maxx, maxy = geom.bounds
+    if not (minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90):
+        raise _refused(
+            "invalid_within", "coordinates must be longitude, latitude in EPSG:4326 (RFC 7946)"
+        )
+    if geom.area == 0:
+        raise _refused("invalid_within", "the polygon has no area")
+    return geom
+
+
+#: A GeoJSON Polygon or MultiPolygon (or a Feature of one) in EPSG:4326, as text.
+WithinPolygon = Annotated[
+    InstanceOf[BaseGeometry] | None,
+    BeforeValidator(_within),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": MAX_WITHIN_CHARS,
+            "description": "a GeoJSON Polygon or MultiPolygon (or a Feature of one) in "
+            "EPSG:4326; parcels inside it (boundary included)",
+        }
+    ),
+]
+
+NearList = distance_list(
+    "near",
+    "<layer>[/<kind>]:<metres> — within that distance of the nearest feature "
+    "(repeatable, or comma-separated), e.g. roads/main:500",
+)
+AwayList = distance_list(
+    "away",
+    "<layer>[/<kind>]:<metres> — at least that far from every feature "
+    "(repeatable, or comma-separated), e.g. river:200",
+)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """Leave out a default that is not the wire form (an empty tuple or None for text)."""
+    schema.pop("default", None)
+
+
+#: An area in 亩: a finite number ≥ 0.
+AreaMu = Annotated[float | None, Field(ge=0, allow_inf_nan=False)]
+
+
+# --- the criteria ----------------------------------------------------------------------------
+
+
+class CriteriaQuery(BaseModel):
+    """The availability search's query parameters (``GET /api/availability``,
+    ``GET /map/availability``); other parameters are ignored, and a parameter given empty
+    is not given.
 
     * ``park`` — a park code; ``land_use`` — GB/T 21010 codes, comma-separated (``06``
       includes ``0601``…); ``status`` — parcel statuses, comma-separated (default
@@ -153,175 +335,150 @@ def parse_criteria(params: Mapping[str, str | list[str]]) -> Criteria:
       500 m of a main road"). ``away=<layer>[/<kind>]:<metres>`` — at least that far from
       every such feature (``away=<layer>:0``: not touching any). Both may repeat, or list
       several separated by commas; a trailing ``m`` is allowed (``500m``).
-    * ``combine`` — true/false: also offer groups of up to three touching parcels whose
-      combined area reaches ``min_area_mu`` (which it then needs).
+    * ``combine`` — true/false (1/0, yes/no, on/off): also offer groups of up to three
+      touching parcels whose combined area reaches ``min_area_mu`` (which it then needs).
     * ``limit`` — 1…1000 results (default 50).
-
-    Raises :class:`InvalidParameter` naming the first bad criterion. Whether the park,
-    class, layer and kind exist is checked by :func:`service.planning.availability.search`.
     """
-    min_area = _number(params, "min_area_mu")
-    max_area = _number(params, "max_area_mu")
-    if min_area is not None and max_area is not None and min_area > max_area:
-        raise InvalidParameter(
-            "min_area_mu",
-            f"{_number_text(min_area)} is greater than max_area_mu {_number_text(max_area)}",
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    #: The parameters that may repeat (the others are given once).
+    REPEATABLE: ClassVar[frozenset[str]] = frozenset({"near", "away"})
+
+    park: Annotated[str | None, Field(max_length=64, description="park code")] = None
+    min_area_mu: Annotated[AreaMu, Field(description="smallest area, 亩 (≥ 0)")] = None
+    max_area_mu: Annotated[AreaMu, Field(description="largest area, 亩 (≥ min_area_mu)")] = None
+    land_use: Annotated[LandUseCodes, Field(json_schema_extra=_no_default)] = ()
+    status: Annotated[
+        ParcelStatuses, Field(json_schema_extra={"default": ",".join(DEFAULT_STATUSES)})
+    ] = DEFAULT_STATUSES
+    within: Annotated[WithinPolygon, Field(json_schema_extra=_no_default)] = None
+    near: NearList = ()
+    away: AwayList = ()
+    combine: Annotated[
+        bool,
+        Field(
+            description="true: also groups of up to 3 touching parcels reaching min_area_mu "
+            "(true/false, 1/0, yes/no, on/off)"
+        ),
+    ] = False
+    limit: Annotated[
+        int, Field(ge=1, le=MAX_LIMIT, description=f"1…{MAX_LIMIT} results (default 50)")
+    ] = DEFAULT_LIMIT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_not_given(cls, data: Any) -> Any:
+        """A parameter sent empty (``park=``, a cleared form field) is not given; a
+        value's surrounding blanks are not part of it."""
+        if not isinstance(data, Mapping):
+            return data
+        out = {}
+        for name, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if value:
+                    out[name] = value
+            elif isinstance(value, list | tuple):
+                items = [v for v in value if not (isinstance(v, str) and not v.strip())]
+                if items:
+                    out[name] = items
+            elif value is not None:
+                out[name] = value
+        return out
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> CriteriaQuery:
+        """The criteria in query parameters given as a mapping of name to one value or a
+        list of them (as ``urllib.parse.parse_qs`` gives them). Raises
+        :class:`InvalidParameter` naming the first bad one; a parameter that may not
+        repeat and is given more than once is refused too."""
+        data: dict[str, Any] = {}
+        for name, value in params.items():
+            values = [value] if isinstance(value, str) else [v for v in value if v is not None]
+            values = [v for v in values if v.strip()]
+            if not values or name not in cls.model_fields:
+                continue
+            if name in cls.REPEATABLE:
+                data[name] = values
+            else:
+                given_once(name, values)
+                data[name] = values[0]
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise parameter_error(exc.errors(), whole="query") from None
+
+    def criteria(self) -> Criteria:
+        """The :class:`Criteria` these parameters ask for; :class:`InvalidParameter` when
+        they don't go together (min above max, ``combine`` without a minimum, more than
+        :data:`MAX_DISTANCE_CRITERIA` distances)."""
+        lo, hi = self.min_area_mu, self.max_area_mu
+        if lo is not None and hi is not None and lo > hi:
+            raise InvalidParameter(
+                "min_area_mu",
+                f"{_number_text(lo)} is greater than max_area_mu {_number_text(hi)}",
+            )
+        if self.combine and lo is None:
+            raise InvalidParameter(
+                "combine", "combine=true needs min_area_mu: the area a group of parcels must reach"
+            )
+        if len(self.near) + len(self.away) > MAX_DISTANCE_CRITERIA:
+            raise InvalidParameter(
+                "near" if len(self.near) > len(self.away) else "away",
+                f"at most {MAX_DISTANCE_CRITERIA} near and away criteria together",
+            )
+        return Criteria(
+            park=self.park,
+            min_area_mu=lo,
+            max_area_mu=hi,
+            land_uses=self.land_use,
+            statuses=self.status or DEFAULT_STATUSES,
+            within=self.within,
+            near=self.near,
+            away=self.away,
+            combine=self.combine,
+            limit=self.limit,
         )
-    combine = _boolean(params, "combine")
-    if combine and min_area is None:
-        raise InvalidParameter(
-            "combine", "combine=true needs min_area_mu: the area a group of parcels must reach"
-        )
-    near, away = _distances(params, "near"), _distances(params, "away")
-    if len(near) + len(away) > MAX_DISTANCE_CRITERIA:
-        raise InvalidParameter(
-            "near" if len(near) > len(away) else "away",
-            f"at most {MAX_DISTANCE_CRITERIA} near and away criteria together",
-        )
-    return Criteria(
-        park=_single(params, "park"),
-        min_area_mu=min_area,
-        max_area_mu=max_area,
-        land_uses=tuple(_csv(_single(params, "land_use"))),
-        statuses=_statuses(_single(params, "status")),
-        within=_within(_single(params, "within")),
-        near=near,
-        away=away,
-        combine=combine,
-        limit=_limit(_single(params, "limit")),
-    )
 
 
-# --- one parameter each -------------------------------------------------------------------
+def parse_criteria(params: Mapping[str, str | Sequence[str]]) -> Criteria:
+    """Criteria from query parameters given as a mapping (see
+    :meth:`CriteriaQuery.from_params`): the CLI's and the tests' way in; the API declares
+    :class:`CriteriaQuery` itself. Raises :class:`InvalidParameter` naming the first bad
+    criterion. Whether the park, class, layer and kind exist is checked by
+    :func:`service.planning.availability.search`."""
+    return CriteriaQuery.from_params(params).criteria()
 
 
-def _values(params: Mapping[str, str | list[str]], name: str) -> list[str]:
-    value = params.get(name)
-    if value is None:
-        return []
-    values = [value] if isinstance(value, str) else list(value)
-    return [v for v in values if v is not None and v.strip() != ""]
+# --- errors naming the parameter -----------------------------------------------------------
 
 
-def _single(params: Mapping[str, str | list[str]], name: str) -> str | None:
-    values = _values(params, name)
-    if len(values) > 1:
-        raise InvalidParameter(name, f"give it once, not {len(values)} times")
-    return values[0].strip() if values else None
+def given_once(name: str, values: Sequence[str]) -> None:
+    """Refuse a parameter that may not repeat but was given more than once (a saved search
+    must mean one thing): :class:`InvalidParameter` naming it."""
+    given = [v for v in values if v.strip()]
+    if len(given) > 1:
+        raise InvalidParameter(name, f"give it once, not {len(given)} times")
 
 
-def _csv(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
+def parameter_error(
+    errors: Sequence[Mapping[str, Any]], *, whole: str = "body"
+) -> InvalidParameter:
+    """Pydantic validation errors (``ValidationError.errors()``, locations relative to the
+    model) as :class:`InvalidParameter` naming the first wrong field — *whole* when the
+    error is about the whole input (not an object, a rule over several fields)."""
+    if not errors:
+        return InvalidParameter(whole, "invalid")
 
+    def name(error: Mapping[str, Any]) -> str:
+        if error.get("type") == "json_invalid":
+            return whole
+        return ".".join(str(p) for p in error["loc"] if not isinstance(p, int)) or whole
 
-def _parse_number(text: str, name: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise InvalidParameter(name, f"not a number: {text!r}") from None
-    if not math.isfinite(number):
-        raise InvalidParameter(name, f"must be a finite number, not {text!r}")
-    return number
-
-
-def _number(params: Mapping[str, str | list[str]], name: str) -> float | None:
-    text = _single(params, name)
-    if text is None:
-        return None
-    number = _parse_number(text, name)
-    if number < 0:
-        raise InvalidParameter(name, f"must not be negative, not {text}")
-    return number
-
-
-def _boolean(params: Mapping[str, str | list[str]], name: str) -> bool:
-    text = _single(params, name)
-    if text is None:
-        return False
-    if text.lower() in _TRUE:
-        return True
-    if text.lower() in _FALSE:
-        return False
-    raise InvalidParameter(name, f"expected true or false, not {text!r}")
-
-
-def _statuses(text: str | None) -> tuple[str, ...]:
-    values = _csv(text)
-    if not values:
-        return DEFAULT_STATUSES
-    allowed = [s.value for s in ParcelStatus]
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise InvalidParameter(
-            "status", f"unknown status {', '.join(unknown)}; one of: {', '.join(allowed)}"
-        )
-    return tuple(dict.fromkeys(values))
-
-
-def _limit(text: str | None) -> int:
-    if text is None:
-        return DEFAULT_LIMIT
-    try:
-        limit = int(text)
-    except ValueError:
-        raise InvalidParameter("limit", f"not a whole number: {text!r}") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidParameter("limit", f"must be 1…{MAX_LIMIT}, not {limit}")
-    return limit
-
-
-def _distances(params: Mapping[str, str | list[str]], name: str) -> tuple[DistanceCriterion, ...]:
-    out = []
-    for value in _values(params, name):
-        for item in _csv(value):
-            out.append(_distance(item, name))
-    return tuple(out)
-
-
-def _distance(item: str, name: str) -> DistanceCriterion:
-    layer_part, sep, metres_text = item.rpartition(":")
-    if not sep or not layer_part or not metres_text.strip():
-        raise InvalidParameter(
-            name, f"expected <layer>:<metres> or <layer>/<kind>:<metres>, not {item!r}"
-        )
-    layer, _, kind = layer_part.strip().partition("/")
-    if not _LAYER_NAME.match(layer) or (kind and not _LAYER_NAME.match(kind)):
-        raise InvalidParameter(name, f"not a layer name (or layer/kind): {layer_part!r}")
-    text = metres_text.strip()
-    text = text[:-1].strip() if text.lower().endswith("m") else text
-    metres = _parse_number(text, name)
-    if metres < 0:
-        raise InvalidParameter(name, f"the distance must not be negative, not {metres_text}")
-    if metres > MAX_DISTANCE_M:
-        raise InvalidParameter(
-            name, f"the distance must be at most {MAX_DISTANCE_M:,.0f} m, not {metres_text}"
-        )
-    return DistanceCriterion(parameter=name, layer=layer, kind=kind or None, metres=metres)
-
-
-def _within(text: str | None) -> BaseGeometry | None:
-    if text is None:
-        return None
-    if len(text) > MAX_WITHIN_CHARS:
-        raise InvalidParameter("within", f"longer than {MAX_WITHIN_CHARS:,} characters")
-    try:
-        obj = json.loads(text)
-    except ValueError as exc:
-        raise InvalidParameter("within", f"not JSON: {exc}") from None
-    except RecursionError:  # thousands of nested arrays: no polygon nests more than four
-        raise InvalidParameter("within", "not a polygon: arrays nested too deeply") from None
-    try:
-        geom = ensure_valid(from_geojson(obj, what="within"), what="within")
-    except GisError as exc:
-        raise InvalidParameter("within", str(exc)) from None
-    minx, miny, maxx, maxy = geom.bounds
-    if not (minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90):
-        raise InvalidParameter(
-            "within", "coordinates must be longitude, latitude in EPSG:4326 (RFC 7946)"
-        )
-    if geom.area == 0:
-        raise InvalidParameter("within", "the polygon has no area")
-    return geom
+    first = name(errors[0])
+    details = [e["msg"] if name(e) == first else f"{name(e)}: {e['msg']}" for e in errors]
+    return InvalidParameter(first, "; ".join(details))
 
 
 def _number_text(value: float) -> str:

@@ -13,15 +13,17 @@ met with targets 0 and says so (``target_set: false``).
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Connection, text
 
-from parks.errors import InvalidParameter, NotFound
+from parks.errors import NotFound
 from parks.units import M2_PER_MU
 from parks.vocabulary import AVAILABLE_STATUSES
 from service.db.sqlfiles import sql
+from service.planning.criteria import parameter_error
 
 #: The fields a target has, and the largest value each accepts.
 FIELDS: dict[str, float] = {"min_reserve_mu": 1e7, "min_vacant_floor_m2": 1e10}
@@ -79,41 +81,65 @@ def targets_body(conn: Connection) -> dict[str, Any]:
     }
 
 
-def parse_target_update(body: Any) -> dict[str, float]:
-    """The fields of a target update (a JSON object with ``min_reserve_mu`` and/or
-    ``min_vacant_floor_m2``, numbers ≥ 0). Raises :class:`InvalidParameter` naming the
-    field that is wrong (``body`` when it isn't an object or has neither field)."""
-    if not isinstance(body, dict):
-        raise InvalidParameter(
-            "body", "expected a JSON object with min_reserve_mu and/or min_vacant_floor_m2"
-        )
-    unknown = [k for k in body if k not in FIELDS]
-    if unknown:
-        raise InvalidParameter(unknown[0], f"unknown field; a target has {', '.join(FIELDS)}")
-    values = {}
-    for name, largest in FIELDS.items():
-        if name not in body or body[name] is None:
-            continue
-        values[name] = check_value(name, body[name], largest=largest)
-    if not values:
-        raise InvalidParameter("body", f"give at least one of {', '.join(FIELDS)}")
-    return values
+def _given_numbers(schema: dict[str, Any]) -> None:
+    """The document asks for what :class:`TargetUpdate` needs: numbers (a null is taken
+    as left out, but is no way to set a target) and at least one of them."""
+    for prop in schema["properties"].values():
+        number = next(s for s in prop.pop("anyOf") if s.get("type") != "null")
+        prop.update(number)
+        prop.pop("default", None)
+    schema["minProperties"] = 1
 
 
-def check_value(name: str, value: Any, *, largest: float | None = None) -> float:
-    """*value* as a float when it is a finite number ≥ 0 (and ≤ *largest*), else
-    :class:`InvalidParameter` naming *name*."""
-    largest = FIELDS.get(name, math.inf) if largest is None else largest
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidParameter(name, f"must be a number, not {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidParameter(name, "must be a finite number")
-    if number < 0:
-        raise InvalidParameter(name, f"must not be negative, not {value}")
-    if number > largest:
-        raise InvalidParameter(name, f"must be at most {largest:g}, not {value}")
-    return number
+class TargetUpdate(BaseModel):
+    """A change of a park's targets (the body of ``PUT /api/targets/{park}``, the options of
+    ``parks targets set``): ``min_reserve_mu`` and/or ``min_vacant_floor_m2``, finite
+    numbers ≥ 0 (and at most :data:`FIELDS`' bound); a field left out (or null) keeps its
+    value. Nothing else may be in it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_given_numbers)
+
+    min_reserve_mu: Annotated[
+        float | None,
+        Field(
+            strict=True,  # a number, not "300" nor true
+            ge=0,
+            le=FIELDS["min_reserve_mu"],
+            allow_inf_nan=False,
+            description="reserve + ready land the park must keep, 亩",
+        ),
+    ] = None
+    min_vacant_floor_m2: Annotated[
+        float | None,
+        Field(
+            strict=True,
+            ge=0,
+            le=FIELDS["min_vacant_floor_m2"],
+            allow_inf_nan=False,
+            description="vacant standard-factory floor the park must keep, m²",
+        ),
+    ] = None
+
+    @model_validator(mode="after")
+    def _something_to_set(self) -> TargetUpdate:
+        if not self.values():
+            raise PydanticCustomError(
+                "nothing_to_set", "give at least one of {fields}", {"fields": ", ".join(FIELDS)}
+            )
+        return self
+
+    def values(self) -> dict[str, float]:
+        """The fields given, by name."""
+        return {name: value for name, value in self if value is not None}
+
+    @classmethod
+    def checked(cls, data: Any) -> TargetUpdate:
+        """*data* (a JSON object's value) as an update; :class:`InvalidParameter` naming the
+        field that is wrong (``body`` when it isn't an object or sets nothing)."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise parameter_error(exc.errors(), whole="body") from None
 
 
 def set_target(
@@ -127,17 +153,14 @@ def set_target(
     """Set *park*'s targets (a value not given keeps the stored one, or 0 for a park
     without targets) and record who did it; returns the park's status afterwards.
     The caller commits. Raises :class:`NotFound` for an unknown park and
-    :class:`InvalidParameter` for a bad value."""
+    :class:`InvalidParameter` for a bad value (checked by :class:`TargetUpdate`)."""
     known = conn.execute(text("SELECT 1 FROM park WHERE code = :p"), {"p": park}).first()
     if known is None:
         raise NotFound(f"park: no park {park!r}")
-    values = {
-        name: check_value(name, value) if value is not None else None
-        for name, value in (
-            ("min_reserve_mu", min_reserve_mu),
-            ("min_vacant_floor_m2", min_vacant_floor_m2),
-        )
-    }
+    update = TargetUpdate.checked(
+        {"min_reserve_mu": min_reserve_mu, "min_vacant_floor_m2": min_vacant_floor_m2}
+    )
+    values = {name: getattr(update, name) for name in FIELDS}  # None: keep the stored one
     conn.execute(
         text(sql("service.sql", "planning_target_upsert.sql")),
         {"park": park, "updated_by": updated_by, **values},

@@ -199,6 +199,39 @@ def _pairs(query: str) -> list[tuple[str, str]]:
     return [tuple(item.split("=", 1)) for item in query.split("&")]
 
 
+def test_a_criterion_given_twice_is_refused_but_near_and_away_repeat(client):
+    twice = client.get("/api/availability", params=[("min_area_mu", "10"), ("min_area_mu", "20")])
+    assert twice.status_code == 422 and twice.json()["parameter"] == "min_area_mu"
+    repeated = client.get(
+        "/api/availability",
+        params=[("park", "jiangtan"), ("near", "roads/main:500"), ("near", "river:5000")],
+    )
+    assert repeated.status_code == 200, repeated.text
+    assert [c["layer"] for c in repeated.json()["criteria"]["near"]] == ["roads", "river"]
+
+
+@pytest.mark.parametrize(
+    ("combine", "expected"), [("true", True), ("1", True), ("false", False), ("0", False)]
+)
+def test_combine_takes_true_false_1_and_0_and_an_empty_criterion_is_not_given(
+    client, combine, expected
+):
+    response = client.get(
+        "/api/availability",
+        params={"park": "", "land_use": "06,0701", "min_area_mu": "60", "combine": combine},
+    )
+    assert response.status_code == 200, response.text
+    criteria = response.json()["criteria"]
+    assert criteria["combine"] is expected and criteria["park"] is None
+    assert criteria["land_use"] == ["06", "0701"]
+
+
+def test_format_is_read_in_any_case(client):
+    response = client.get("/api/buildings/vacancy", params={"format": "CSV"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+
+
 # --- vacancy -------------------------------------------------------------------------------
 
 

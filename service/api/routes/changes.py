@@ -10,16 +10,23 @@ from fastapi.responses import JSONResponse
 from parks.limits import InputLimits
 from parks.operations import ChangeSetRequest
 from service.api.deps import ConnDep, EditorDep, EngineDep, ReaderDep, SettingsDep
+from service.api.params import NOT_FOUND, READ_ERRORS, WRITE_ERRORS, error_answer
 from service.changes.apply import apply_change_set
 from service.changes.read import change_set_detail
 
-router = APIRouter(tags=["change sets"])
+router = APIRouter(tags=["change sets"], responses=READ_ERRORS)
 
 _REFUSED = {
-    409: {"description": "the rule refused it (manufacturing_land_would_decrease)"},
-    422: {"description": "an operation is invalid (invalid_change_set)"},
-    401: {"description": "no valid bearer token"},
-    403: {"description": "the token's role may not write"},
+    **WRITE_ERRORS,
+    409: error_answer(
+        "the rule refused it (manufacturing_land_would_decrease, with the shortfall and "
+        "the parcels), or another change set changed its parcels first"
+    ),
+    422: error_answer(
+        "an operation is invalid (invalid_change_set, with the problems per operation; "
+        "invalid_geometry)"
+    ),
+    403: error_answer("the token's role may not write"),
 }
 
 
@@ -42,7 +49,7 @@ def post_change_set(
     return JSONResponse(applied.body(), status_code=201)
 
 
-@router.get("/api/change-sets/{change_set_id}", responses={404: {}})
+@router.get("/api/change-sets/{change_set_id}", responses=NOT_FOUND)
 def get_change_set(
     conn: ConnDep, _reader: ReaderDep, change_set_id: Annotated[int, Path(ge=1)]
 ) -> dict:

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from parks.errors import NotFound
 from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.api.params import NOT_FOUND, READ_ERRORS, AvailabilityCriteriaDep, ParkDep
 from service.maps import search
 from service.maps.pages import availability_map_html, park_map_html
 from service.maps.project_page import project_page_html
 from service.planning import availability
 from service.reads import queries as reads
 
-router = APIRouter(tags=["map"])
+router = APIRouter(tags=["map"], responses=READ_ERRORS)
 
 
 @router.get("/map", response_class=HTMLResponse)
@@ -35,42 +36,28 @@ def map_search(
     conn: ConnDep,
     _reader: ReaderDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="code, holder or name")],
-    park: str | None = None,
+    park: ParkDep,
     limit: Annotated[int, Query(ge=1, le=100)] = search.SEARCH_LIMIT,
 ) -> list[dict]:
     """Parcels whose code or holder, and key projects whose code or name, contain *q*."""
-    reads.check_park(conn, park)
     return search.search(conn, q=q, park=park, limit=limit)
-
-
-def _query_lists(request: Request) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        out.setdefault(key, []).append(value)
-    return out
 
 
 @router.get("/map/availability", response_class=HTMLResponse)
 def availability_map(
-    request: Request,
-    conn: ConnDep,
-    settings: SettingsDep,
-    _reader: ReaderDep,
-    park: Annotated[str | None, Query(description="park code")] = None,
+    conn: ConnDep, settings: SettingsDep, _reader: ReaderDep, criteria: AvailabilityCriteriaDep
 ) -> HTMLResponse:
     """The candidates of an availability search (the criteria of ``GET /api/availability``:
     park, min_area_mu, max_area_mu, land_use, status, within, near, away, combine, limit)
     highlighted over the park, the criteria written on the map, the context layers
     switchable."""
-    reads.check_park(conn, park)
-    criteria = availability.parse_criteria(_query_lists(request))
     result = availability.search(conn, criteria, storage_srid=settings.storage_srid)
     return HTMLResponse(
         availability_map_html(conn, settings=settings, park=criteria.park, result=result)
     )
 
 
-@router.get("/map/projects/{project_code}", response_class=HTMLResponse)
+@router.get("/map/projects/{project_code}", response_class=HTMLResponse, responses=NOT_FOUND)
 def project_page(
     conn: ConnDep,
     settings: SettingsDep,
@@ -83,7 +70,7 @@ def project_page(
     )
 
 
-@router.get("/map/{park}", response_class=HTMLResponse)
+@router.get("/map/{park}", response_class=HTMLResponse, responses=NOT_FOUND)
 def park_map(
     park: str,
     conn: ConnDep,
