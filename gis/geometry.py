@@ -5,11 +5,16 @@ storage CRS (EPSG:4545 by default), never on longitudes and latitudes.
 
 Parcels are 2D: a third number in a GeoJSON position (a height) is dropped when the
 geometry is read; a fourth is refused as malformed.
+
+The measures at the end (overlaps, how far parts are from covering a whole, which
+geometries touch) are what the change rules (``parks.change_rules``) judge; they know
+nothing of parcels or tolerances and take the distance they need as an argument.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -99,3 +104,83 @@ def parcel_geometry(obj: Any, *, src_epsg: int, storage_epsg: int, what: str = "
 def area_m2(geom: BaseGeometry) -> float:
     """Planar area of *geom* in its own CRS units squared (m² for EPSG:4545)."""
     return float(shapely.area(geom))
+
+
+# --- measures for the change rules (planar, in the geometry's own units) ----------------
+
+
+class CoverMismatch(NamedTuple):
+    """How far a set of parts is from covering a whole exactly."""
+
+    uncovered_m2: float
+    """Area of the whole that no part covers."""
+    beyond_m2: float
+    """Area of the parts outside the whole."""
+
+    @property
+    def total_m2(self) -> float:
+        """Both together: the area of the symmetric difference of the whole and the parts."""
+        return self.uncovered_m2 + self.beyond_m2
+
+
+def overlap_area_m2(a: BaseGeometry, b: BaseGeometry) -> float:
+    """Area *a* and *b* share (0 when they only touch or are apart)."""
+    return float(shapely.area(shapely.intersection(a, b)))
+
+
+def pairwise_overlap_m2(geoms: Sequence[BaseGeometry]) -> dict[tuple[int, int], float]:
+    """The area each pair of *geoms* shares, keyed ``(i, j)`` with ``i < j``, for the pairs
+    that share some (pairs that only touch or are apart are left out)."""
+    if len(geoms) < 2:
+        return {}
+    array = _array(geoms)
+    left, right = shapely.STRtree(array).query(array, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    areas = shapely.area(shapely.intersection(array[left], array[right]))
+    return {
+        (int(i), int(j)): float(area)
+        for i, j, area in sorted(zip(left, right, areas, strict=True))
+        if area > 0
+    }
+
+
+def cover_mismatch_m2(whole: BaseGeometry, parts: Sequence[BaseGeometry]) -> CoverMismatch:
+    """How far *parts* are from covering *whole* exactly: the area of *whole* they leave
+    uncovered and the area of theirs outside it."""
+    union = shapely.union_all(_array(parts))
+    return CoverMismatch(
+        uncovered_m2=float(shapely.area(shapely.difference(whole, union))),
+        beyond_m2=float(shapely.area(shapely.difference(union, whole))),
+    )
+
+
+def connected_groups(geoms: Sequence[BaseGeometry], *, within_m: float) -> list[list[int]]:
+    """*geoms* (their indexes) in groups: two are in one group when a chain of them leads
+    from one to the other, each no farther than *within_m* from the next. Groups come in
+    the order of their first member, members in order."""
+    array = _array(geoms)
+    group_of = [-1] * len(array)
+    groups: list[list[int]] = []
+    for start in range(len(array)):
+        if group_of[start] >= 0:
+            continue
+        group_of[start] = len(groups)
+        members, frontier = [start], [start]
+        while frontier:
+            i = frontier.pop()
+            near = np.flatnonzero(shapely.distance(array[i], array) <= within_m)
+            for j in near:
+                if group_of[j] < 0:
+                    group_of[j] = group_of[start]
+                    members.append(int(j))
+                    frontier.append(int(j))
+        groups.append(sorted(members))
+    return groups
+
+
+def _array(geoms: Sequence[BaseGeometry]) -> np.ndarray:
+    """*geoms* as a 1-D numpy array of objects, for shapely's vectorised functions."""
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    return array

@@ -11,8 +11,8 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-M2_PER_MU = 10000.0 / 15.0
-M2_PER_HA = 10000.0
+from parks.units import M2_PER_HA, M2_PER_MU
+
 DASH = "—"
 
 

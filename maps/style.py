@@ -1,10 +1,21 @@
 """How the park maps look: colours of land-use classes, parcel and project statuses,
 factory vacancy and context layers, and the bilingual names of the layers. The page's
-script (plm.js) receives these tables, so colours have one source: this module."""
+script (plm.js) receives these tables, so colours have one source: this module. The
+statuses themselves and their names come from the vocabulary (``parks.vocabulary``);
+only their colours are here."""
 
 from __future__ import annotations
 
 import zlib
+
+from parks.vocabulary import (
+    PROJECT_STATUS_NAMES_EN,
+    PROJECT_STATUS_NAMES_ZH,
+    STATUS_NAMES_EN,
+    STATUS_NAMES_ZH,
+    ParcelStatus,
+    ProjectStatus,
+)
 
 #: Layer key -> (Chinese, English) title in the layer control and the legend.
 LAYER_TITLES: dict[str, tuple[str, str]] = {
@@ -48,23 +59,44 @@ NO_DATA_COLOUR = "#c8c8c8"
 MANUFACTURING_OUTLINE = "#2b1206"
 MANUFACTURING_WEIGHT = 2.5
 
-#: Parcel status: code -> (name_zh, name_en, colour).
-PARCEL_STATUSES: dict[str, tuple[str, str, str]] = {
-    "reserve": ("储备", "Reserve", "#a5d46a"),
-    "ready": ("待供应", "Ready for supply", "#2e8b3e"),
-    "supplied": ("已供应", "Supplied", "#2f7fd0"),
-    "under_construction": ("在建", "Under construction", "#f28c1c"),
-    "operating": ("投产", "Operating", "#4b3f9e"),
-    "idle": ("闲置", "Idle", "#d7302a"),
+#: Colour of each parcel status (the land-supply cycle from light green to purple; idle red).
+PARCEL_STATUS_COLOURS: dict[str, str] = {
+    ParcelStatus.RESERVE: "#a5d46a",
+    ParcelStatus.READY: "#2e8b3e",
+    ParcelStatus.SUPPLIED: "#2f7fd0",
+    ParcelStatus.UNDER_CONSTRUCTION: "#f28c1c",
+    ParcelStatus.OPERATING: "#4b3f9e",
+    ParcelStatus.IDLE: "#d7302a",
+}
+#: Colour and dashed outline (not settled: planned, suspended) of each key project status.
+PROJECT_STATUS_LOOKS: dict[str, tuple[str, bool]] = {
+    ProjectStatus.PLANNED: ("#7f8c99", True),
+    ProjectStatus.SIGNED: ("#1f6fd1", False),
+    ProjectStatus.UNDER_CONSTRUCTION: ("#ef7d00", False),
+    ProjectStatus.OPERATING: ("#2e9a3e", False),
+    ProjectStatus.SUSPENDED: ("#d7302a", True),
 }
 
-#: Key project status: code -> (name_zh, name_en, colour, dashed outline).
+#: Parcel status, every one of the vocabulary's in its order: code -> (name_zh, name_en,
+#: colour). A status without a colour above is drawn grey (a test says it needs one).
+PARCEL_STATUSES: dict[str, tuple[str, str, str]] = {
+    s.value: (
+        STATUS_NAMES_ZH[s],
+        STATUS_NAMES_EN[s],
+        PARCEL_STATUS_COLOURS.get(s, NO_DATA_COLOUR),
+    )
+    for s in ParcelStatus
+}
+
+#: Key project status, every one of the vocabulary's in its order: code -> (name_zh,
+#: name_en, colour, dashed outline).
 PROJECT_STATUSES: dict[str, tuple[str, str, str, bool]] = {
-    "planned": ("谋划", "Planned", "#7f8c99", True),
-    "signed": ("签约", "Signed", "#1f6fd1", False),
-    "under_construction": ("在建", "Under construction", "#ef7d00", False),
-    "operating": ("投产", "Operating", "#2e9a3e", False),
-    "suspended": ("停缓建", "Suspended", "#d7302a", True),
+    s.value: (
+        PROJECT_STATUS_NAMES_ZH[s],
+        PROJECT_STATUS_NAMES_EN[s],
+        *PROJECT_STATUS_LOOKS.get(s, (NO_DATA_COLOUR, True)),
+    )
+    for s in ProjectStatus
 }
 
 #: Factory vacancy (vacant / floor area): (upper bound, colour), green full to red empty.

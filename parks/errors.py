@@ -40,6 +40,13 @@ class InvalidParameter(ParksError):
         return {"error": self.code, "parameter": self.parameter, "message": self.message}
 
 
+class InvalidOperation(ParksError):
+    """One operation of a change set cannot be applied; the message says why, naming the
+    parcels. The change set reports it as one of its problems (:class:`InvalidChangeSet`)."""
+
+    code = "invalid_operation"
+
+
 @dataclass
 class Problem:
     """One thing wrong with one operation of a change set (index into ``operations``;

@@ -13,6 +13,10 @@ M2_PER_HA: float = 10000.0
 #: reconciliation both compare with this tolerance.
 AREA_TOLERANCE_M2: float = 0.01
 
+#: Parcels no farther apart than this (m) touch: a merge joins parcels that touch, and a
+#: boundary redrawn to the centimetre leaves hairline gaps of this order between neighbours.
+TOUCH_TOLERANCE_M: float = 0.01
+
 
 def m2_to_mu(area_m2: float) -> float:
     """Square metres to 亩 (mu)."""

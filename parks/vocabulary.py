@@ -1,7 +1,10 @@
-"""The product's words, as closed sets where the domain fixes them.
+"""The product's words, as closed sets where the domain fixes them, and their names.
 
 Parks and land-use classes are *data* (tables loaded from files); only the sets that the
-rules themselves depend on live here.
+rules themselves depend on live here. This is their one home: the database's CHECK
+constraints (tests/integration/test_vocabulary_in_database.py), the map's legend and
+popups (``maps.style``; the page script's supply modes are checked against it) and the
+API all take them from here.
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ STATUS_NAMES_ZH: dict[str, str] = {
     ParcelStatus.OPERATING: "投产",
     ParcelStatus.IDLE: "闲置",
 }
+STATUS_NAMES_EN: dict[str, str] = {
+    ParcelStatus.RESERVE: "Reserve",
+    ParcelStatus.READY: "Ready for supply",
+    ParcelStatus.SUPPLIED: "Supplied",
+    ParcelStatus.UNDER_CONSTRUCTION: "Under construction",
+    ParcelStatus.OPERATING: "Operating",
+    ParcelStatus.IDLE: "Idle",
+}
 
 #: Statuses whose land the city can still hand to a new project.
 AVAILABLE_STATUSES: frozenset[str] = frozenset({ParcelStatus.RESERVE, ParcelStatus.READY})
@@ -45,6 +56,11 @@ SUPPLY_MODE_NAMES_ZH: dict[str, str] = {
     SupplyMode.GRANT: "出让",
     SupplyMode.ALLOCATE: "划拨",
     SupplyMode.LEASE: "租赁",
+}
+SUPPLY_MODE_NAMES_EN: dict[str, str] = {
+    SupplyMode.GRANT: "Grant",
+    SupplyMode.ALLOCATE: "Allocation",
+    SupplyMode.LEASE: "Lease",
 }
 
 
@@ -64,6 +80,13 @@ PROJECT_STATUS_NAMES_ZH: dict[str, str] = {
     ProjectStatus.UNDER_CONSTRUCTION: "在建",
     ProjectStatus.OPERATING: "投产",
     ProjectStatus.SUSPENDED: "停缓建",
+}
+PROJECT_STATUS_NAMES_EN: dict[str, str] = {
+    ProjectStatus.PLANNED: "Planned",
+    ProjectStatus.SIGNED: "Signed",
+    ProjectStatus.UNDER_CONSTRUCTION: "Under construction",
+    ProjectStatus.OPERATING: "Operating",
+    ProjectStatus.SUSPENDED: "Suspended",
 }
 
 

@@ -1,16 +1,20 @@
 """Applying a change set: every operation, in order, in one transaction — or none.
 
-Each operation is checked before it writes (unknown parcel/park/class, invalid geometry,
-outside its park, overlaps, split cover, merge adjacency...). Problems are collected per
-operation; if there is any, the transaction is rolled back and the caller gets them all.
-Then the rule is judged (here, exactly, under the ledger lock; and again by the database
-at commit). Refused and invalid change sets are logged in ``refusal``.
+This module orchestrates; it decides nothing about land. Each operation looks up what it
+needs (the parcel as it stands, whether a park, class or code exists, where a geometry
+lies against its park and the standing parcels), measures geometry (``gis.geometry``),
+asks the change rules (``parks.change_rules``, ``parks.limits``) — which raise
+:class:`~parks.errors.InvalidOperation` or say what the parcels become — and writes the
+versions. Problems are collected per operation; if there is any, the transaction is
+rolled back and the caller gets them all. Then the rule is judged (here, exactly, under
+the ledger lock; and again by the database at commit). Refused and invalid change sets
+are logged in ``refusal``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,10 +25,30 @@ from sqlalchemy.exc import DBAPIError
 
 from gis.crs import parse_crs
 from gis.errors import GisError
-from gis.geometry import as_multipolygon, parcel_geometry
+from gis.geometry import (
+    area_m2,
+    as_multipolygon,
+    connected_groups,
+    cover_mismatch_m2,
+    pairwise_overlap_m2,
+    parcel_geometry,
+)
+from parks.change_rules import (
+    ParcelState,
+    check_merge_touching,
+    check_new_code,
+    check_placement,
+    check_split_parts,
+    merged,
+    rezoned,
+    split_part,
+    supplied,
+    with_status,
+)
 from parks.errors import (
     ConcurrentChange,
     InvalidChangeSet,
+    InvalidOperation,
     ParksError,
     Problem,
 )
@@ -40,16 +64,11 @@ from parks.operations import (
     Split,
     Supply,
 )
-from parks.units import AREA_TOLERANCE_M2, M2_PER_MU
-from parks.vocabulary import AVAILABLE_STATUSES, ParcelStatus
+from parks.units import AREA_TOLERANCE_M2, M2_PER_MU, TOUCH_TOLERANCE_M
 from service.changes.refusals import record_refusal
 from service.changes.session import OpenChangeSet, open_change_set, precheck
 from service.db.errors import domain_error_from_database
 from service.db.sqlfiles import sql
-
-
-class OperationProblem(Exception):
-    """What is wrong with one operation (becomes a :class:`Problem`)."""
 
 
 @dataclass
@@ -88,6 +107,18 @@ class _Version:
     area_m2: float
     change_set_id: int
     geom: Any
+
+    @property
+    def state(self) -> ParcelState:
+        return ParcelState(
+            parcel_code=self.parcel_code,
+            park=self.park,
+            land_use_code=self.land_use_code,
+            status=self.status,
+            holder=self.holder,
+            supply_mode=self.supply_mode,
+            supplied_on=self.supplied_on,
+        )
 
     def snapshot(self) -> dict[str, Any]:
         return _snapshot(self.__dict__)
@@ -132,89 +163,91 @@ class _Context:
                 {"c": code},
             ).scalar()
             if retired is not None:
-                raise OperationProblem(f"parcel {code} was retired at {retired:%Y-%m-%d %H:%M}")
-            raise OperationProblem(f"unknown parcel {code}")
+                raise InvalidOperation(f"parcel {code} was retired at {retired:%Y-%m-%d %H:%M}")
+            raise InvalidOperation(f"unknown parcel {code}")
         values = dict(row)
         values["geom"] = shapely.from_wkb(values.pop("wkb"))
         return _Version(**values)
 
     def ensure_new_code(self, code: str) -> None:
-        used = self.conn.execute(
+        standing = self.conn.execute(
             text("SELECT bool_or(valid_to IS NULL) FROM parcel_version WHERE parcel_code = :c"),
             {"c": code},
         ).scalar()
-        if used is True:
-            raise OperationProblem(f"parcel {code} already exists")
-        if (
-            used is False
-            or self.conn.execute(
+        in_lineage = standing is None and (
+            self.conn.execute(
                 text("SELECT 1 FROM parcel_lineage WHERE parent_code = :c OR child_code = :c"),
                 {"c": code},
             ).first()
-        ):
-            raise OperationProblem(f"parcel code {code} was used before; codes are not reused")
+            is not None
+        )
+        check_new_code(code, standing=standing is True, used_before=standing is False or in_lineage)
 
     def ensure_class(self, code: str) -> None:
         found = self.conn.execute(
             text("SELECT 1 FROM land_use_class WHERE code = :c"), {"c": code}
         ).first()
         if not found:
-            raise OperationProblem(f"unknown land_use_code {code} (GB/T 21010-2017)")
+            raise InvalidOperation(f"unknown land_use_code {code} (GB/T 21010-2017)")
 
     def ensure_park(self, code: str) -> None:
         found = self.conn.execute(text("SELECT 1 FROM park WHERE code = :c"), {"c": code}).first()
         if not found:
-            raise OperationProblem(f"unknown park {code}")
+            raise InvalidOperation(f"unknown park {code}")
+
+    def ensure_project(self, code: str) -> None:
+        found = self.conn.execute(
+            text("SELECT 1 FROM project WHERE project_code = :p"), {"p": code}
+        ).first()
+        if not found:
+            raise InvalidOperation(f"unknown project {code}")
 
     def geometry(self, obj: Any, crs: str, *, what: str = "geometry"):
         try:
             return parcel_geometry(obj, src_epsg=parse_crs(crs), storage_epsg=self.srid, what=what)
         except GisError as exc:
-            raise OperationProblem(str(exc)) from None
+            raise InvalidOperation(str(exc)) from None
 
     def ensure_placeable(self, geom, *, park: str, code: str, exclude: list[str]) -> None:
-        """*geom* (storage CRS) may stand as parcel *code* of *park*: inside the park (some
-        of it in the park's interior, and no more than ``AREA_TOLERANCE_M2`` outside), at
-        least the minimum area, and overlapping no other current parcel."""
+        """*geom* (storage CRS) may stand as parcel *code* of *park*
+        (:func:`~parks.change_rules.check_placement`) and is at least the minimum area."""
         wkb = shapely.to_wkb(geom)
         placement = self.conn.execute(
             text(sql("service.sql", "change_outside_park.sql")),
             {"wkb": wkb, "srid": self.srid, "park": park},
         ).first()
         if placement is None:
-            raise OperationProblem(f"unknown park {park}")
-        if not placement.in_park:
-            raise OperationProblem(f"parcel {code} lies entirely outside park {park}")
-        if placement.outside_m2 > AREA_TOLERANCE_M2:
-            raise OperationProblem(
-                f"parcel {code} lies {placement.outside_m2:,.2f} m² outside park {park}"
-            )
-        self.ensure_min_area(geom, code=code)
+            raise InvalidOperation(f"unknown park {park}")
+        # The query leaves out overlaps within the tolerance (less to fetch); the rule
+        # judges what it is given either way.
         overlaps = self.conn.execute(
             text(sql("service.sql", "change_overlaps.sql")),
             {"wkb": wkb, "srid": self.srid, "exclude": exclude, "tolerance": AREA_TOLERANCE_M2},
         ).all()
-        if overlaps:
-            named = ", ".join(f"{r.parcel_code} ({r.overlap_m2:,.2f} m²)" for r in overlaps)
-            raise OperationProblem(f"parcel {code} overlaps existing parcel {named}")
+        check_placement(
+            code,
+            park=park,
+            in_park=placement.in_park,
+            outside_m2=placement.outside_m2,
+            overlaps_m2={r.parcel_code: r.overlap_m2 for r in overlaps},
+        )
+        self.ensure_min_area(geom, code=code)
 
     def ensure_min_area(self, geom, *, code: str) -> None:
         """*geom* (storage CRS: planar m²) is at least the minimum parcel area."""
-        problem = area_problem(code, float(shapely.area(geom)), self.limits)
+        problem = area_problem(code, area_m2(geom), self.limits)
         if problem:
-            raise OperationProblem(problem)
+            raise InvalidOperation(problem)
 
     # --- writes --------------------------------------------------------------------
 
-    def insert(self, *, geom, **attrs) -> dict[str, Any]:
+    def insert(self, state: ParcelState, *, geom) -> dict[str, Any]:
+        """A new version saying *state*, of shape *geom*, valid from this change set."""
         row = (
             self.conn.execute(
                 text(sql("service.sql", "change_insert_version.sql")),
                 {
-                    "holder": None,
-                    "supply_mode": None,
-                    "supplied_on": None,
-                    **attrs,
+                    **asdict(state),
                     "wkb": shapely.to_wkb(as_multipolygon(geom)),
                     "srid": self.srid,
                     "at": self.change_set.at,
@@ -226,22 +259,12 @@ class _Context:
         )
         return _snapshot(dict(row))
 
-    def replace(self, current: _Version, **changes) -> dict[str, Any]:
-        """The next version of *current* with *changes*; amended in place when this change
-        set made *current* itself."""
-        values = {
-            "parcel_code": current.parcel_code,
-            "park": current.park,
-            "land_use_code": current.land_use_code,
-            "status": current.status,
-            "holder": current.holder,
-            "supply_mode": current.supply_mode,
-            "supplied_on": current.supplied_on,
-            "geom": current.geom,
-            **changes,
-        }
+    def replace(self, current: _Version, state: ParcelState, *, geom=None) -> dict[str, Any]:
+        """The next version of *current*: *state*, of shape *geom* (default: unchanged);
+        amended in place when this change set made *current* itself."""
+        geom = current.geom if geom is None else geom
         if current.change_set_id == self.change_set.id:
-            geom = values.pop("geom")
+            values = asdict(state)
             for key in ("parcel_code", "park"):
                 values.pop(key)
             row = (
@@ -259,7 +282,7 @@ class _Context:
             )
             return _snapshot(dict(row))
         self.end(current)
-        return self.insert(**values)
+        return self.insert(state, geom=geom)
 
     def end(self, current: _Version) -> None:
         """*current* stops standing at this change set's moment (deleted outright when this
@@ -278,7 +301,7 @@ class _Context:
             {"at": self.change_set.at, "cs": self.change_set.id, "v": current.version_id},
         )
         if result.rowcount != 1:
-            raise OperationProblem(f"parcel {current.parcel_code} was changed meanwhile")
+            raise InvalidOperation(f"parcel {current.parcel_code} was changed meanwhile")
 
     def lineage(self, parent: str, child: str, kind: str) -> None:
         self.conn.execute(
@@ -287,6 +310,15 @@ class _Context:
                 "VALUES (:p, :c, :k, :cs) ON CONFLICT DO NOTHING"
             ),
             {"p": parent, "c": child, "k": kind, "cs": self.change_set.id},
+        )
+
+    def link_project(self, project: str, parcel_code: str) -> None:
+        self.conn.execute(
+            text(
+                "INSERT INTO project_parcel (project_code, parcel_code) VALUES (:p, :c) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"p": project, "c": parcel_code},
         )
 
 
@@ -299,192 +331,107 @@ def _register(ctx: _Context, op: Register) -> dict:
     ctx.ensure_class(op.land_use_code)
     geom = ctx.geometry(op.geometry, op.crs)
     ctx.ensure_placeable(geom, park=op.park, code=op.parcel_code, exclude=[])
-    after = ctx.insert(
-        geom=geom,
+    state = ParcelState(
         parcel_code=op.parcel_code,
         park=op.park,
         land_use_code=op.land_use_code,
         status=op.status.value,
         holder=op.holder,
     )
-    return {"before": [], "after": [after]}
+    return {"before": [], "after": [ctx.insert(state, geom=geom)]}
 
 
 def _rezone(ctx: _Context, op: Rezone) -> dict:
     current = ctx.current(op.parcel_code)
     ctx.ensure_class(op.land_use_code)
-    if current.land_use_code == op.land_use_code:
-        raise OperationProblem(f"parcel {op.parcel_code} is already {op.land_use_code}")
-    before = current.snapshot()
-    return {"before": [before], "after": [ctx.replace(current, land_use_code=op.land_use_code)]}
+    state = rezoned(current.state, op.land_use_code)
+    return {"before": [current.snapshot()], "after": [ctx.replace(current, state)]}
 
 
 def _reshape(ctx: _Context, op: Reshape) -> dict:
     current = ctx.current(op.parcel_code)
     geom = ctx.geometry(op.geometry, op.crs)
     ctx.ensure_placeable(geom, park=current.park, code=op.parcel_code, exclude=[op.parcel_code])
-    before = current.snapshot()
-    return {"before": [before], "after": [ctx.replace(current, geom=geom)]}
+    return {
+        "before": [current.snapshot()],
+        "after": [ctx.replace(current, current.state, geom=geom)],
+    }
 
 
 def _split(ctx: _Context, op: Split) -> dict:
     parent = ctx.current(op.parcel_code)
-    parts = []
+    geoms = []
     for n, part in enumerate(op.parts):
         ctx.ensure_new_code(part.parcel_code)
         if part.land_use_code:
             ctx.ensure_class(part.land_use_code)
         geom = ctx.geometry(part.geometry, op.crs, what=f"parts[{n}].geometry")
         ctx.ensure_min_area(geom, code=part.parcel_code)
-        parts.append((part, geom))
-    geoms = [g for _, g in parts]
-    for a in range(len(geoms)):
-        for b in range(a + 1, len(geoms)):
-            overlap = shapely.area(shapely.intersection(geoms[a], geoms[b]))
-            if overlap > AREA_TOLERANCE_M2:
-                raise OperationProblem(
-                    f"parts {parts[a][0].parcel_code} and {parts[b][0].parcel_code} overlap by "
-                    f"{overlap:,.2f} m²"
-                )
-    union = shapely.union_all(geoms)
-    mismatch = shapely.area(shapely.symmetric_difference(union, parent.geom))
-    if mismatch > AREA_TOLERANCE_M2:
-        raise OperationProblem(
-            f"the parts do not cover parcel {op.parcel_code}: they differ from it by "
-            f"{mismatch:,.2f} m² (allowed {AREA_TOLERANCE_M2} m²)"
-        )
+        geoms.append(geom)
+    mismatch = cover_mismatch_m2(parent.geom, geoms)
+    check_split_parts(
+        op.parcel_code,
+        [part.parcel_code for part in op.parts],
+        overlaps_m2=pairwise_overlap_m2(geoms),
+        uncovered_m2=mismatch.uncovered_m2,
+        beyond_m2=mismatch.beyond_m2,
+    )
     before = parent.snapshot()
     ctx.end(parent)
     after = []
-    for part, geom in parts:
-        after.append(
-            ctx.insert(
-                geom=geom,
-                parcel_code=part.parcel_code,
-                park=parent.park,
-                land_use_code=part.land_use_code or parent.land_use_code,
-                status=parent.status,
-                holder=parent.holder,
-                supply_mode=parent.supply_mode,
-                supplied_on=parent.supplied_on,
-            )
+    for part, geom in zip(op.parts, geoms, strict=True):
+        state = split_part(
+            parent.state, parcel_code=part.parcel_code, land_use_code=part.land_use_code
         )
+        after.append(ctx.insert(state, geom=geom))
         ctx.lineage(op.parcel_code, part.parcel_code, "split")
     return {"before": [before], "after": after}
 
 
 def _merge(ctx: _Context, op: Merge) -> dict:
     inputs = [ctx.current(code) for code in op.parcel_codes]
-    parks = {v.park for v in inputs}
-    if len(parks) > 1:
-        raise OperationProblem(
-            f"parcels {', '.join(op.parcel_codes)} lie in different parks "
-            f"({', '.join(sorted(parks))})"
-        )
+    state = merged(
+        [v.state for v in inputs], parcel_code=op.parcel_code, land_use_code=op.land_use_code
+    )
     ctx.ensure_new_code(op.parcel_code)
-    classes = {v.land_use_code for v in inputs}
-    land_use = op.land_use_code
-    if land_use is None:
-        if len(classes) > 1:
-            raise OperationProblem(
-                f"the parcels have different classes ({', '.join(sorted(classes))}); "
-                "give land_use_code for the merged parcel"
-            )
-        land_use = classes.pop()
-    else:
-        ctx.ensure_class(land_use)
-    statuses = {v.status for v in inputs}
-    if len(statuses) > 1:
-        raise OperationProblem(
-            f"the parcels have different statuses ({', '.join(sorted(statuses))}); "
-            "set one status first"
-        )
-    _ensure_connected(inputs)
-    merged = shapely.union_all([v.geom for v in inputs])
-    ctx.ensure_min_area(merged, code=op.parcel_code)
+    if op.land_use_code is not None:
+        ctx.ensure_class(op.land_use_code)
+    geoms = [v.geom for v in inputs]
+    check_merge_touching(op.parcel_codes, connected_groups(geoms, within_m=TOUCH_TOLERANCE_M))
+    geom = shapely.union_all(geoms)
+    ctx.ensure_min_area(geom, code=op.parcel_code)
     too_many = vertex_problem(
-        f"the merged parcel {op.parcel_code}", shapely.get_num_coordinates(merged), ctx.limits
+        f"the merged parcel {op.parcel_code}", shapely.get_num_coordinates(geom), ctx.limits
     )
     if too_many:
-        raise OperationProblem(too_many)
+        raise InvalidOperation(too_many)
     befores = [v.snapshot() for v in inputs]
     for v in inputs:
         ctx.end(v)
-    holders = {v.holder for v in inputs}
-    modes = {v.supply_mode for v in inputs}
-    supplied = {v.supplied_on for v in inputs}
-    after = ctx.insert(
-        geom=merged,
-        parcel_code=op.parcel_code,
-        park=parks.pop(),
-        land_use_code=land_use,
-        status=statuses.pop(),
-        holder=holders.pop() if len(holders) == 1 else None,
-        supply_mode=modes.pop() if len(modes) == 1 else None,
-        supplied_on=supplied.pop() if len(supplied) == 1 else None,
-    )
+    after = ctx.insert(state, geom=geom)
     for v in inputs:
         ctx.lineage(v.parcel_code, op.parcel_code, "merge")
     return {"before": befores, "after": [after]}
 
 
-def _ensure_connected(inputs: list[_Version]) -> None:
-    """Every parcel must touch the group (within the tolerance distance): a merge joins
-    neighbours, not parcels across the park."""
-    reached = {0}
-    frontier = [0]
-    while frontier:
-        i = frontier.pop()
-        for j, other in enumerate(inputs):
-            if j not in reached and shapely.distance(inputs[i].geom, other.geom) <= 0.01:
-                reached.add(j)
-                frontier.append(j)
-    apart = [inputs[j].parcel_code for j in range(len(inputs)) if j not in reached]
-    if apart:
-        raise OperationProblem(
-            f"parcels {', '.join(apart)} do not touch {inputs[0].parcel_code} or the parcels "
-            "joined to it; only touching parcels can be merged"
-        )
-
-
 def _supply(ctx: _Context, op: Supply) -> dict:
     current = ctx.current(op.parcel_code)
-    if current.status not in AVAILABLE_STATUSES:
-        holder = f" to {current.holder}" if current.holder else ""
-        raise OperationProblem(
-            f"parcel {op.parcel_code} is {current.status}{holder}; only reserve or ready land "
-            "can be supplied"
-        )
-    if op.project is not None:
-        project = ctx.conn.execute(
-            text("SELECT park FROM project WHERE project_code = :p"), {"p": op.project}
-        ).first()
-        if project is None:
-            raise OperationProblem(f"unknown project {op.project}")
-        ctx.conn.execute(
-            text(
-                "INSERT INTO project_parcel (project_code, parcel_code) VALUES (:p, :c) "
-                "ON CONFLICT DO NOTHING"
-            ),
-            {"p": op.project, "c": op.parcel_code},
-        )
-    before = current.snapshot()
-    after = ctx.replace(
-        current,
-        status=ParcelStatus.SUPPLIED.value,
+    state = supplied(
+        current.state,
         holder=op.holder,
-        supply_mode=op.mode.value,
-        supplied_on=ctx.change_set.at.astimezone(ctx.zone).date(),
+        mode=op.mode.value,
+        on=ctx.change_set.at.astimezone(ctx.zone).date(),
     )
-    return {"before": [before], "after": [after]}
+    if op.project is not None:
+        ctx.ensure_project(op.project)
+        ctx.link_project(op.project, op.parcel_code)
+    return {"before": [current.snapshot()], "after": [ctx.replace(current, state)]}
 
 
 def _set_status(ctx: _Context, op: SetStatus) -> dict:
     current = ctx.current(op.parcel_code)
-    if current.status == op.status.value:
-        raise OperationProblem(f"parcel {op.parcel_code} is already {op.status.value}")
-    before = current.snapshot()
-    return {"before": [before], "after": [ctx.replace(current, status=op.status.value)]}
+    state = with_status(current.state, op.status.value)
+    return {"before": [current.snapshot()], "after": [ctx.replace(current, state)]}
 
 
 def _retire(ctx: _Context, op: Retire) -> dict:
@@ -555,7 +502,7 @@ def apply_change_set(
                 try:
                     effect = _APPLY[type(operation)](ctx, operation)
                     savepoint.commit()
-                except OperationProblem as exc:
+                except InvalidOperation as exc:
                     savepoint.rollback()
                     problems.append(Problem(index, str(exc)))
                     continue

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, text
 
 from parks.errors import ManufacturingLandWouldDecrease
 from parks.rule import Standing, judge
+from parks.units import AREA_TOLERANCE_M2
+from service.db.sqlfiles import sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +59,10 @@ def open_change_set(
 def precheck(conn: Connection) -> ManufacturingLandWouldDecrease | None:
     """Judge this transaction's changes by the rule before committing.
 
-    Reads what the triggers collected (``rule_pending``) and the last ledger row; exact
-    because the caller holds the ledger lock. The database judges again at commit.
+    Reads what the triggers collected (``rule_pending``), the last ledger row and the
+    policy row the database judges by (its tolerance is the application's once
+    :func:`sync_policy` ran); exact because the caller holds the ledger lock. The database
+    judges again at commit.
     """
     pending = conn.execute(
         text(
@@ -100,14 +104,18 @@ def precheck(conn: Connection) -> ManufacturingLandWouldDecrease | None:
     )
 
 
-def sync_policy(conn: Connection, *, per_park_floor: bool) -> bool:
-    """Write the per-park-floor setting into the policy row the database reads; True when
-    it changed."""
+def sync_policy(
+    conn: Connection,
+    *,
+    per_park_floor: bool | None = None,
+    tolerance_m2: float = AREA_TOLERANCE_M2,
+) -> bool:
+    """Write the application's policy into the row the database's commit trigger judges by
+    (``rule_policy``): the area tolerance — :data:`parks.units.AREA_TOLERANCE_M2`, its one
+    home; the migrations only seed the row — and, when given, the per-park-floor setting.
+    True when the row changed."""
     result = conn.execute(
-        text(
-            "UPDATE rule_policy SET per_park_floor = :flag "
-            "WHERE id AND per_park_floor IS DISTINCT FROM :flag"
-        ),
-        {"flag": per_park_floor},
+        text(sql("service.sql", "rule_policy_sync.sql")),
+        {"flag": per_park_floor, "tolerance": tolerance_m2},
     )
     return result.rowcount > 0

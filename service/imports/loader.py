@@ -25,7 +25,7 @@ from parks.errors import ParksError
 from parks.limits import InputLimits, setting_name
 from parks.units import AREA_TOLERANCE_M2
 from parks.vocabulary import ParcelStatus, ProjectStatus, SupplyMode
-from service.changes.session import open_change_set, precheck
+from service.changes.session import open_change_set, precheck, sync_policy
 from service.db.sqlfiles import sql, statements
 
 CORE_LAYERS = ("parks", "parcels", "buildings", "leases", "projects", "targets")
@@ -132,7 +132,7 @@ def load_dataset(
     """Load the GeoPackage at *path* (any CRS; stored in *storage_srid*) in one transaction.
 
     New parcels are placed by the change sets' rule: inside their park (some of each in the
-    park, no more than the tolerance outside) and at least *min_parcel_area_m2*."""
+    park, no more than ``AREA_TOLERANCE_M2`` outside) and at least *min_parcel_area_m2*."""
     path = Path(path)
     if path.is_dir():
         candidates = sorted(path.glob("*.gpkg"))
@@ -151,6 +151,9 @@ def load_dataset(
     actor = actor or f"parks load ({getpass.getuser()})"
 
     with engine.begin() as conn:
+        # The commit trigger judges the load by the policy row's tolerance: make it the one
+        # the placement checks here use (the service does the same when it starts).
+        sync_policy(conn)
         report.parks_added = _load_parks(conn, frames["parks"], storage_srid, report)
         _load_parcels(
             conn, frames["parcels"], storage_srid, report, actor, step, min_parcel_area_m2

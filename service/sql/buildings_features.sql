@@ -1,9 +1,8 @@
--- Standard factory buildings with leased and vacant floor area (leases in force today),
--- as a GeoJSON FeatureCollection text in EPSG:4326.
+-- Standard factory buildings with leased and vacant floor area (leases in force today:
+-- the view lease_in_force), as a GeoJSON FeatureCollection text in EPSG:4326.
 WITH leased AS (
     SELECT building_code, sum(leased_m2) AS leased_m2
-      FROM lease
-     WHERE start_date <= current_date AND (end_date IS NULL OR end_date >= current_date)
+      FROM lease_in_force
      GROUP BY building_code
 ), b AS (
     SELECT fb.*, coalesce(l.leased_m2, 0) AS leased_m2,

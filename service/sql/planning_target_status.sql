@@ -1,14 +1,14 @@
 -- Each park's targets beside its actual figures (service/planning/targets.py): reserve land
 -- = current parcels whose status is one of :statuses (reserve, ready), any class; vacant
--- floor = floor area of the standard factory buildings minus the leases in force today.
+-- floor = floor area of the standard factory buildings minus the leases in force today
+-- (the view lease_in_force).
 WITH reserve AS (
     SELECT v.park, sum(v.area_m2) AS reserve_m2
       FROM parcel_version v
      WHERE v.valid_to IS NULL AND v.status = ANY(:statuses)
      GROUP BY v.park
 ), leased AS (
-    SELECT building_code, sum(leased_m2) AS leased_m2 FROM lease
-     WHERE start_date <= current_date AND (end_date IS NULL OR end_date >= current_date)
+    SELECT building_code, sum(leased_m2) AS leased_m2 FROM lease_in_force
      GROUP BY building_code
 ), floor AS (
     SELECT b.park, sum(b.floor_area_m2 - coalesce(l.leased_m2, 0)) AS vacant_m2

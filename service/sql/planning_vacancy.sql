@@ -1,9 +1,9 @@
 -- Vacant floor of the standard factory buildings, floor by floor (service/planning/vacancy.py):
 -- each floor's area is the building's floor area over its storeys; the leases in force on
--- :on_date (default today) occupy it; vacant = floor area - leased. The buildings with at
--- least one floor that matches, as a GeoJSON FeatureCollection text in EPSG:4326, each
--- with its matching floors and their leases; the building with the most vacant matching
--- floor first.
+-- :on_date (default today; the function lease_in_force_on says when a lease is) occupy it;
+-- vacant = floor area - leased. The buildings with at least one floor that matches, as a
+-- GeoJSON FeatureCollection text in EPSG:4326, each with its matching floors and their
+-- leases; the building with the most vacant matching floor first.
 -- {where} filters fb (factory_building); {lease_where} and {floor_where} pick the floors
 -- (fl: one row per floor); :first_floor and :last_floor bound the floors looked at.
 WITH b AS (
@@ -11,8 +11,8 @@ WITH b AS (
 ), leased AS (
     SELECT l.building_code, l.floor, sum(l.leased_m2) AS leased_m2
       FROM lease l JOIN b USING (building_code)
-     WHERE l.start_date <= coalesce(CAST(:on_date AS date), current_date)
-       AND (l.end_date IS NULL OR l.end_date >= coalesce(CAST(:on_date AS date), current_date))
+     WHERE lease_in_force_on(l.start_date, l.end_date,
+                             coalesce(CAST(:on_date AS date), current_date))
        {lease_where}
      GROUP BY l.building_code, l.floor
 ), matching AS MATERIALIZED (
@@ -35,8 +35,8 @@ WITH b AS (
       FROM b
       LEFT JOIN lease l
         ON l.building_code = b.building_code
-       AND l.start_date <= coalesce(CAST(:on_date AS date), current_date)
-       AND (l.end_date IS NULL OR l.end_date >= coalesce(CAST(:on_date AS date), current_date))
+       AND lease_in_force_on(l.start_date, l.end_date,
+                             coalesce(CAST(:on_date AS date), current_date))
      WHERE b.building_code IN (SELECT building_code FROM matching)
      GROUP BY b.building_code, b.floor_area_m2
 ), floors AS (
@@ -56,9 +56,8 @@ WITH b AS (
                           'end_date', l.end_date) ORDER BY l.lease_id), '[]'::json)
                    FROM lease l
                   WHERE l.building_code = m.building_code AND l.floor = m.floor
-                    AND l.start_date <= coalesce(CAST(:on_date AS date), current_date)
-                    AND (l.end_date IS NULL
-                         OR l.end_date >= coalesce(CAST(:on_date AS date), current_date)))
+                    AND lease_in_force_on(l.start_date, l.end_date,
+                                          coalesce(CAST(:on_date AS date), current_date)))
            ) ORDER BY m.floor) AS floors
       FROM matching m
      GROUP BY m.building_code

@@ -1,4 +1,5 @@
--- Key figures per park (current parcels, buildings with leases in force today, projects).
+-- Key figures per park: current parcels, buildings with the leases in force today (the view
+-- lease_in_force), projects.
 WITH parcels AS (
     SELECT v.park, count(*) AS parcels, sum(v.area_m2) AS area_m2,
            coalesce(sum(v.area_m2) FILTER (WHERE c.is_manufacturing), 0) AS manufacturing_m2,
@@ -14,8 +15,7 @@ WITH parcels AS (
              WHERE valid_to IS NULL GROUP BY park, land_use_code) x
      GROUP BY park
 ), leased AS (
-    SELECT building_code, sum(leased_m2) AS leased_m2 FROM lease
-     WHERE start_date <= current_date AND (end_date IS NULL OR end_date >= current_date)
+    SELECT building_code, sum(leased_m2) AS leased_m2 FROM lease_in_force
      GROUP BY building_code
 ), floor AS (
     SELECT b.park, count(*) AS buildings, sum(b.floor_area_m2) AS floor_m2,

@@ -1,6 +1,7 @@
 -- One Mapbox Vector Tile (layer "buildings") of the standard factory buildings, with the
--- properties of GET /api/buildings (leases in force today). See tiles_parcels.sql for the
--- search box and :tolerance. {where} holds fixed fragments (service/maps/tiles.py).
+-- properties of GET /api/buildings (leases in force today: the view lease_in_force). See
+-- tiles_parcels.sql for the search box and :tolerance. {where} holds fixed fragments
+-- (service/maps/tiles.py).
 WITH box AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
            ST_Transform(ST_Segmentize(
@@ -10,8 +11,7 @@ WITH box AS (
      WHERE fb.footprint && box.search {where}
 ), leased AS (
     SELECT l.building_code, sum(l.leased_m2) AS leased_m2
-      FROM lease l JOIN b USING (building_code)
-     WHERE l.start_date <= current_date AND (l.end_date IS NULL OR l.end_date >= current_date)
+      FROM lease_in_force l JOIN b USING (building_code)
      GROUP BY l.building_code
 ), features AS MATERIALIZED (
     SELECT row_number() OVER (ORDER BY b.building_code) AS id,

@@ -12,7 +12,10 @@
     "use strict";
     var L = root.L;
     var DASH = "—";
+    // Copies of parks.units and parks.vocabulary (tests/unit/test_facts_have_one_home.py
+    // holds them to it): 1 亩 = 10000/15 m² exactly; the supply modes and their names.
     var M2_PER_MU = 10000 / 15;
+    var M2_PER_HA = 10000;
     var SUPPLY_MODES = {grant: ["出让", "Grant"], allocate: ["划拨", "Allocation"], lease: ["租赁", "Lease"]};
     var CLASS_OF = {
         parcels: "plm-parcel", buildings: "plm-building", projects: "plm-project",
@@ -49,7 +52,7 @@
     function area(m2) {
         var n = num(m2);
         if (n === null) { return DASH; }
-        return fmt(n, 1) + " m² · " + fmt(n / M2_PER_MU, 2) + " 亩 · " + fmt(n / 10000, 2) + " ha";
+        return fmt(n, 1) + " m² · " + fmt(n / M2_PER_MU, 2) + " 亩 · " + fmt(n / M2_PER_HA, 2) + " ha";
     }
     function m2(value) {
         var n = num(value);
@@ -995,7 +998,7 @@
               bi("在供地分析图中打开", "Open as an availability map") + "</a>" : "";
         return "<h4>" + bi("绘制范围内的可供地块", "Available land in the drawn area") + "</h4>" +
             '<p class="plm-draw-summary"><b>' + features.length + "</b> " + bi("宗", "parcels") + " · <b>" +
-            fmt(total / M2_PER_MU, 1) + "</b> 亩 (" + fmt(total / 10000, 2) + " ha)</p>" +
+            fmt(total / M2_PER_MU, 1) + "</b> 亩 (" + fmt(total / M2_PER_HA, 2) + " ha)</p>" +
             (rows ? '<table class="plm-draw-table"><tbody>' + rows + "</tbody></table>" : "") + more +
             '<div class="plm-links">' + mapLink + ' <button type="button" class="plm-clear">' +
             bi("清除", "Clear") + "</button></div>";
