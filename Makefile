@@ -50,6 +50,7 @@ test: install db
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 bench: install db
+	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/run.py
 
 screenshot: install db

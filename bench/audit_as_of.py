@@ -1,7 +1,7 @@
-"""The audit with about 1,000,000 parcel versions.
+"""The audit with about 1,000,000 and then 5,000,000 parcel versions.
 
-Goals: ``GET /api/audit/totals`` as of a past moment <= 300 ms (p50), ``GET /api/audit/verify``
-<= 10 s.
+Goals: ``GET /api/audit/totals`` as of a past moment <= 300 ms (p50) at 1,000,000 versions
+and <= 50 ms at 5,000,000; ``GET /api/audit/verify`` <= 10 s at 1,000,000.
 
 The data: the run's ~100,000 generated parcels (``common.Workspace.big_db``: generated with
 ``service.sample.generator.generate`` and loaded by ``service.imports.loader.load_dataset``),
@@ -11,11 +11,20 @@ change set, close the standing versions it replaces (``valid_to`` = its ``commit
 ``ended_by_change_set_id``) and insert their successors (``valid_from`` = its
 ``committed_at``). Status changes (move no land) alternate with compensated rezones
 (industrial parcels rezoned to storage, more storage land rezoned to industry). Every trigger
-stays on, so the rule, the ledger and the version fingerprints are all real.
+stays on, so the rule, the ledger, the totals effects and the version fingerprints are all
+real. Timed there; then the same history grows to 5,000,000 versions the same way, but with
+the two per-row triggers of ``parcel_version`` (the history guard and the fingerprint stamp)
+switched off and their work done by the writing statement itself (it closes the version it
+replaces, and stamps the fingerprint with ``parcel_version_fingerprint``), which about
+halves the time a version costs; the statement-level triggers and the commit checks — the
+rule, the ledger, the totals effects and their snapshots — stay on, and ``verify`` checks
+every fingerprint and period afterwards. The growth stops at ``GROW_BUDGET_S`` if it has not
+reached 5,000,000 by then, and is timed where it got.
 
-Then, against uvicorn in a subprocess (``common.Server``): totals as of the middle of the
-history (p50 of 20 requests after 3 warm-ups, group_by park and park,land_use) and
-verification (3 runs), plus EXPLAIN ANALYZE of the queries behind them.
+Then, against uvicorn in a subprocess (``common.Server``), at each size: totals as of the
+middle of the history (p50 of 20 requests after 3 warm-ups, group_by park and park,land_use)
+and verification, plus EXPLAIN ANALYZE of the queries behind them and the totals query of
+before (every version valid then) beside the one of now, in-process.
 
 Part of ``bench/run.py`` (``run(ws)``); alone: ``.venv/bin/python bench/audit_as_of.py`` (makes and
 drops its own databases), or ``--database NAME`` to time an already built database.
@@ -29,7 +38,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,14 +58,19 @@ from common import (  # noqa: E402
 )
 
 KEY = "audit"
-TITLE = "The audit with 1,000,000 parcel versions"
+TITLE = "The audit with 1,000,000 and 5,000,000 parcel versions"
 
 TARGET_VERSIONS = 1_000_000
+BIG_VERSIONS = 5_000_000
 PER_CHANGE_SET = 3_000
+#: The growth from 1,000,000 to 5,000,000 versions stops after this long (s).
+GROW_BUDGET_S = 2400.0
 TOTALS_REQUESTS = 20
 TOTALS_WARMUP = 3
 VERIFY_RUNS = 3
+VERIFY_RUNS_BIG = 1
 GOAL_TOTALS_MS = 300.0
+GOAL_TOTALS_BIG_MS = 50.0
 GOAL_VERIFY_S = 10.0
 
 STATUS_CYCLE = ["reserve", "ready", "supplied", "under_construction", "operating", "idle"]
@@ -72,26 +86,44 @@ def _psycopg(url: str) -> str:
 
 
 @dataclass
+class Growth:
+    """One stretch of the history's growth: how, how much, how long."""
+
+    label: str
+    row_triggers: bool = True
+    versions_from: int = 0
+    versions_to: int = 0
+    status_change_sets: int = 0
+    rezone_change_sets: int = 0
+    seconds: float = 0.0
+    seconds_per_change_set: list[float] = field(default_factory=list)
+    stopped_by_budget: bool = False
+
+    @property
+    def change_sets(self) -> int:
+        return self.status_change_sets + self.rezone_change_sets
+
+
+@dataclass
 class Build:
-    """What was built, and how long it took."""
+    """What was built (as it stands when last described), and how long it took."""
 
     parcels: int = 0
     versions: int = 0
     change_sets: int = 0
     ledger_rows: int = 0
-    status_change_sets: int = 0
-    rezone_change_sets: int = 0
+    effect_rows: int = 0
+    snapshot_cuts: int = 0
     base_parcels: int = 0
     built_by: str = ""
     per_change_set: int = 0
-    history_s: float = 0.0
     first_at: datetime | None = None
     last_at: datetime | None = None
     middle_at: datetime | None = None
     middle_seq: int = 0
-    seconds_per_change_set: list[float] = field(default_factory=list)
     autovacuum: str = ""
     vacuum_s: float = 0.0
+    growth: list[Growth] = field(default_factory=list)
 
 
 #: One change set's versions: close the standing version of each listed parcel and insert
@@ -109,11 +141,27 @@ WITH target AS (
            v.supplied_on, v.geom
 )
 INSERT INTO parcel_version (parcel_code, park, land_use_code, status, holder, supply_mode,
-                            supplied_on, geom, valid_from, change_set_id)
+                            supplied_on, geom, valid_from, change_set_id{stamp_column})
 SELECT parcel_code, park, land_use_code, status, holder, supply_mode, supplied_on, geom,
-       %(at)s, %(cs)s
+       %(at)s, %(cs)s{stamp}
   FROM closed
 """
+#: With the stamp trigger off, the statement stamps the fingerprint itself, with the
+#: database's own function over the row as it will be stored.
+FINGERPRINT = """,
+       parcel_version_fingerprint(jsonb_populate_record(NULL::parcel_version, jsonb_build_object(
+           'parcel_code', parcel_code, 'park', park, 'land_use_code', land_use_code,
+           'status', status, 'holder', holder, 'supply_mode', supply_mode,
+           'supplied_on', supplied_on, 'geom', geom::text,
+           'valid_from', %(at)s::timestamptz, 'change_set_id', %(cs)s::bigint)))"""
+#: The per-row triggers the fast growth switches off (their work done by the statement).
+ROW_TRIGGERS = ("parcel_version_history_guard", "parcel_version_stamp")
+
+
+def _step_sql(row_triggers: bool) -> str:
+    if row_triggers:
+        return STEP_SQL.format(stamp_column="", stamp="")
+    return STEP_SQL.format(stamp_column=", content_sha256", stamp=FINGERPRINT)
 
 
 class _Rotation:
@@ -128,10 +176,24 @@ class _Rotation:
         return item
 
 
+def _row_triggers(conn, enabled: bool) -> None:
+    verb = "ENABLE" if enabled else "DISABLE"
+    for trigger in ROW_TRIGGERS:
+        conn.execute(f"ALTER TABLE parcel_version {verb} TRIGGER {trigger}")
+    conn.commit()
+
+
 def make_history(
-    url: str, *, target_versions: int, per_change_set: int, log: Log, build: Build
-) -> None:
-    """Append change sets until the database holds *target_versions* parcel versions."""
+    url: str,
+    *,
+    target_versions: int,
+    per_change_set: int,
+    log: Log,
+    growth: Growth,
+    budget_s: float | None = None,
+) -> int:
+    """Append change sets until the database holds *target_versions* parcel versions (or
+    *budget_s* has passed); returns the number of standing parcels."""
     import psycopg
 
     with psycopg.connect(_psycopg(url)) as conn:
@@ -140,52 +202,61 @@ def make_history(
             "FROM parcel_version v JOIN land_use_class c ON c.code = v.land_use_code "
             "WHERE v.valid_to IS NULL ORDER BY md5(v.parcel_code)"
         ).fetchall()
-        conn.commit()
         state = {code: [cls, status, area, mfg] for code, cls, status, area, mfg in rows}
         everyone = _Rotation([r[0] for r in rows])
         versions = conn.execute("SELECT count(*) FROM parcel_version").fetchone()[0]
+        n = conn.execute("SELECT count(*) FROM change_set").fetchone()[0]
         conn.commit()
-        n = 0
+        growth.versions_from = versions
+        step_sql = _step_sql(growth.row_triggers)
+        if not growth.row_triggers:
+            _row_triggers(conn, False)
         started = time.perf_counter()
-        while versions < target_versions:
-            n += 1
-            size = min(per_change_set, target_versions - versions)
-            rezone = n % 2 == 0
-            codes, classes, statuses = (
-                _rezone(state, size) if rezone else _statuses(state, everyone, size)
-            )
-            t0 = time.perf_counter()
-            with conn.transaction():
-                conn.execute("SELECT last_seq FROM ledger_head WHERE id FOR UPDATE")
-                cs, at = conn.execute(
-                    "INSERT INTO change_set (kind, reason, document_no, actor) "
-                    "VALUES (%s, %s, %s, 'bench audit') RETURNING id, committed_at",
-                    (
-                        "rezone" if rezone else "set_status",
-                        "benchmark history",
-                        f"基准〔2026〕{n}号",
-                    ),
-                ).fetchone()
-                cur = conn.execute(
-                    STEP_SQL,
-                    {"codes": codes, "classes": classes, "statuses": statuses, "at": at, "cs": cs},
+        try:
+            while versions < target_versions:
+                if budget_s is not None and time.perf_counter() - started > budget_s:
+                    growth.stopped_by_budget = True
+                    break
+                n += 1
+                size = min(per_change_set, target_versions - versions)
+                rezone = n % 2 == 0
+                codes, classes, statuses = (
+                    _rezone(state, size) if rezone else _statuses(state, everyone, size)
                 )
-                assert cur.rowcount == len(codes), (cur.rowcount, len(codes))
-            build.seconds_per_change_set.append(time.perf_counter() - t0)
-            for code, cls, status in zip(codes, classes, statuses, strict=True):
-                state[code][0], state[code][1] = cls, status
-                state[code][3] = cls == "0601"
-            versions += len(codes)
-            if rezone:
-                build.rezone_change_sets += 1
-            else:
-                build.status_change_sets += 1
-            if n % 25 == 0:
-                log(
-                    f"{n} change sets, {versions:,} versions, {time.perf_counter() - started:.0f} s"
-                )
-    build.history_s = time.perf_counter() - started
-    build.base_parcels = len(rows)
+                t0 = time.perf_counter()
+                with conn.transaction():
+                    conn.execute("SELECT last_seq FROM ledger_head WHERE id FOR UPDATE")
+                    cs, at = conn.execute(
+                        "INSERT INTO change_set (kind, reason, document_no, actor) "
+                        "VALUES (%s, %s, %s, 'bench audit') RETURNING id, committed_at",
+                        (
+                            "rezone" if rezone else "set_status",
+                            "benchmark history",
+                            f"基准〔2026〕{n}号",
+                        ),
+                    ).fetchone()
+                    params = {"codes": codes, "classes": classes, "statuses": statuses}
+                    cur = conn.execute(step_sql, {**params, "at": at, "cs": cs})
+                    assert cur.rowcount == len(codes), (cur.rowcount, len(codes))
+                growth.seconds_per_change_set.append(time.perf_counter() - t0)
+                for code, cls, status in zip(codes, classes, statuses, strict=True):
+                    state[code][0], state[code][1] = cls, status
+                    state[code][3] = cls == "0601"
+                versions += len(codes)
+                if rezone:
+                    growth.rezone_change_sets += 1
+                else:
+                    growth.status_change_sets += 1
+                if growth.change_sets % 25 == 0:
+                    elapsed = time.perf_counter() - started
+                    log(f"{growth.change_sets} change sets, {versions:,} versions, {elapsed:.0f} s")
+        finally:
+            if not growth.row_triggers:
+                conn.rollback()
+                _row_triggers(conn, True)
+    growth.seconds = time.perf_counter() - started
+    growth.versions_to = versions
+    return len(rows)
 
 
 def _statuses(state, everyone: _Rotation, size: int):
@@ -222,7 +293,7 @@ def describe(url: str, build: Build) -> None:
 
     with psycopg.connect(_psycopg(url), autocommit=True) as conn:
         # What autovacuum would have done by now (it is off on the bench server): the
-        # ~900,000 closed versions leave as many dead row versions behind.
+        # closed versions leave as many dead row versions behind.
         build.autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
         t0 = time.perf_counter()
         conn.execute("VACUUM (ANALYZE) parcel_version")
@@ -234,6 +305,10 @@ def describe(url: str, build: Build) -> None:
         ).fetchone()[0]
         build.change_sets = conn.execute("SELECT count(*) FROM change_set").fetchone()[0]
         build.ledger_rows = conn.execute("SELECT count(*) FROM ledger").fetchone()[0]
+        build.effect_rows = conn.execute("SELECT count(*) FROM totals_effect").fetchone()[0]
+        build.snapshot_cuts = conn.execute(
+            "SELECT count(DISTINCT cut_at) FROM totals_snapshot"
+        ).fetchone()[0]
         build.first_at, build.last_at = conn.execute(
             "SELECT min(at), max(at) FROM ledger"
         ).fetchone()
@@ -350,6 +425,14 @@ def time_verify_parts(url: str) -> dict[str, float]:
             t0 = time.perf_counter()
             conn.execute(text("SELECT count(*) FROM parcel_version")).scalar()
             parts["count of versions (SQL)"] = time.perf_counter() - t0
+            ats = conn.execute(text("SELECT at FROM ledger ORDER BY seq")).scalars().all()
+            step = max(1, len(ats) // v.TOTALS_SAMPLE)
+            t0 = time.perf_counter()
+            conn.execute(
+                text(sql("service.sql", "audit_totals_check.sql")),
+                {"moments": sorted(set(ats[::step] + ats[-1:])), "tolerance": 0.01, "limit": 1000},
+            ).all()
+            parts["totals effects and snapshots vs versions (SQL)"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             result = v.verify(conn)
             parts["verify() in-process, total"] = time.perf_counter() - t0
@@ -359,34 +442,17 @@ def time_verify_parts(url: str) -> dict[str, float]:
     return parts
 
 
-# --- the production changes proposed, measured on the same data -----------------------------------
+# --- before and after ---------------------------------------------------------------------------
 
-#: Each change set's effect on every (park, class, status) group: what a summary table kept
-#: by the rule's statement triggers would hold. Totals as of t are then a sum over the change
-#: sets committed by t — cost in proportion to change sets x groups, not to versions.
-CS_DELTA_SQL = """
-CREATE TABLE bench_audit_cs_delta AS
-SELECT change_set_id, park, land_use_code, status, sum(d_parcels)::bigint AS d_parcels,
-       sum(d_area_m2) AS d_area_m2
-  FROM (SELECT change_set_id, park, land_use_code, status, 1 AS d_parcels,
-               area_m2 AS d_area_m2 FROM parcel_version
-        UNION ALL
-        SELECT ended_by_change_set_id, park, land_use_code, status, -1, -area_m2
-          FROM parcel_version WHERE ended_by_change_set_id IS NOT NULL) d
- GROUP BY 1, 2, 3, 4
-HAVING sum(d_parcels) <> 0 OR sum(d_area_m2) <> 0;
-CREATE INDEX ON bench_audit_cs_delta (change_set_id);
-ANALYZE bench_audit_cs_delta
-"""
-
-CS_DELTA_TOTALS = """
-SELECT d.park, sum(d.d_parcels) AS parcels, sum(d.d_area_m2) AS area_m2,
-       coalesce(sum(d.d_area_m2) FILTER (WHERE c.is_manufacturing), 0) AS manufacturing_m2
-  FROM bench_audit_cs_delta d
-  JOIN change_set s ON s.id = d.change_set_id
-  JOIN land_use_class c ON c.code = d.land_use_code
- WHERE s.committed_at <= %(as_of)s
- GROUP BY d.park ORDER BY d.park
+#: ``service/sql/audit_totals.sql`` as it was before the totals effects: every version whose
+#: period contains the moment (a scan of the whole history). Timed beside the new one.
+VERSIONS_TOTALS_SQL = """
+SELECT v.park AS park, count(*) AS parcels, sum(v.area_m2) AS area_m2,
+       coalesce(sum(v.area_m2) FILTER (WHERE c.is_manufacturing), 0) AS manufacturing_m2
+  FROM parcel_version v
+  JOIN land_use_class c ON c.code = v.land_use_code
+ WHERE tstzrange(v.valid_from, v.valid_to) @> CAST(%(as_of)s AS timestamptz)
+ GROUP BY v.park ORDER BY v.park
 """
 
 
@@ -399,49 +465,20 @@ def _timed_rows(conn, statement: str, params: dict | None = None, runs: int = 1)
     return statistics.median(samples), rows
 
 
-def probe_fixes(url: str, as_of: datetime) -> dict[str, Any]:
-    """Time the proposed fixes on this (throwaway) database: totals from per-change-set
-    group deltas; the fingerprint check planned without its LIMIT, and in parallel."""
+def before_and_after(url: str, as_of: datetime) -> dict[str, Any]:
+    """The totals as of *as_of* by park, in-process (median of 5): the query of before (every
+    version valid then) and the one of now (a snapshot and the effects after it); the same?"""
     import psycopg
 
-    from service.db.sqlfiles import sql
-
-    out: dict[str, Any] = {}
     with psycopg.connect(_psycopg(url), autocommit=True) as conn:
-        current_totals = totals_sql(["park"])
-        out["totals_as_is_s"], as_is = _timed_rows(conn, current_totals, {"as_of": as_of}, 5)
-        t0 = time.perf_counter()
-        for statement in CS_DELTA_SQL.split(";"):
-            conn.execute(statement)
-        out["cs_delta_build_s"] = time.perf_counter() - t0
-        out["cs_delta_rows"] = conn.execute("SELECT count(*) FROM bench_audit_cs_delta").fetchone()[
-            0
-        ]
-        out["totals_cs_delta_s"], fast = _timed_rows(conn, CS_DELTA_TOTALS, {"as_of": as_of}, 5)
-        out["totals_cs_delta_agree"] = len(fast) == len(as_is) and all(
-            a[0] == b[0] and a[1] == b[1] and abs(a[3] - b[3]) <= 0.01
-            for a, b in zip(fast, as_is, strict=False)
-        )
-        conn.execute("DROP TABLE bench_audit_cs_delta")
-
-        problems = sql("service.sql", "audit_version_problems.sql").rstrip().rstrip(";")
-        body, _, tail = problems.rpartition("ORDER BY v.version_id")
-        unlimited = f"WITH bad AS MATERIALIZED ({body}) SELECT * FROM bad ORDER BY version_id "
-        unlimited += tail.strip()
-        out["fingerprints_as_is_s"], _ = _timed_rows(conn, problems)
-        out["fingerprints_no_limit_plan_s"], _ = _timed_rows(conn, unlimited)
-        parallel = conn.execute(
-            "SELECT proparallel FROM pg_proc WHERE proname = 'parcel_version_fingerprint'"
-        ).fetchone()[0]
-        conn.execute("ALTER FUNCTION parcel_version_fingerprint(parcel_version) PARALLEL SAFE")
-        try:
-            out["fingerprints_parallel_s"], _ = _timed_rows(conn, body)
-        finally:
-            if parallel != "s":
-                conn.execute(
-                    "ALTER FUNCTION parcel_version_fingerprint(parcel_version) PARALLEL UNSAFE"
-                )
-    return out
+        conn.execute("SET jit = off")  # as the service's connections
+        before_s, before = _timed_rows(conn, VERSIONS_TOTALS_SQL, {"as_of": as_of}, 5)
+        after_s, after = _timed_rows(conn, totals_sql(["park"]), {"as_of": as_of}, 5)
+    same = len(before) == len(after) and all(
+        a[0] == b[0] and a[1] == b[1] and abs(a[3] - b[3]) <= 0.01
+        for a, b in zip(after, before, strict=False)
+    )
+    return {"before_s": before_s, "after_s": after_s, "same": same}
 
 
 # --- the whole benchmark --------------------------------------------------------------------------
@@ -451,8 +488,7 @@ def _analyze(url: str) -> None:
     """Fresh planner statistics after the bulk load. Without them (autovacuum is off on
     the bench server, and a load does not ANALYZE) the overlap check that
     ``parcel_version_stamp`` (service/db/sql/periods.sql) runs for every inserted version
-    is planned as a BitmapAnd with the period GiST index, which matches every standing
-    version: ~27 ms per inserted row at 100,000 parcels instead of ~0.05 ms."""
+    may be planned badly (see the loading benchmark)."""
     import psycopg
 
     with psycopg.connect(_psycopg(url), autocommit=True) as conn:
@@ -460,32 +496,50 @@ def _analyze(url: str) -> None:
 
 
 def build_history(ws, build: Build) -> str:
-    """A copy of the run's ~100,000-parcel database grown to TARGET_VERSIONS versions;
-    returns its name (the run drops it)."""
+    """A copy of the run's ~100,000-parcel database grown to TARGET_VERSIONS versions,
+    every trigger on; returns its name (the run drops it)."""
     source = ws.big_db()
     build.built_by = ws.big_built_by
     name = ws.dbs.create("audit_1m", template=source)
     build.per_change_set = PER_CHANGE_SET
     _analyze(db_url(name))
-    make_history(
+    growth = Growth("every trigger on")
+    build.growth.append(growth)
+    build.base_parcels = make_history(
         db_url(name),
         target_versions=TARGET_VERSIONS,
         per_change_set=PER_CHANGE_SET,
         log=log,
-        build=build,
+        growth=growth,
     )
     return name
 
 
-def measure(database: str, build: Build) -> dict[str, Any]:
-    """Time the audit on *database* (already built)."""
+def grow_history(database: str, build: Build) -> None:
+    """The same history grown on to BIG_VERSIONS, the per-row triggers' work done by the
+    writing statement (at most GROW_BUDGET_S)."""
+    growth = Growth("per-row triggers' work done by the statement", row_triggers=False)
+    build.growth.append(growth)
+    make_history(
+        db_url(database),
+        target_versions=BIG_VERSIONS,
+        per_change_set=PER_CHANGE_SET,
+        log=log,
+        growth=growth,
+        budget_s=GROW_BUDGET_S,
+    )
+
+
+def measure(database: str, build: Build, *, verify_runs: int) -> dict[str, Any]:
+    """Time the audit on *database* as it stands."""
     url = db_url(database)
     describe(url, build)
     log(
         f"{build.versions:,} versions, {build.parcels:,} standing parcels, "
         f"{build.ledger_rows} ledger rows; the middle of the history is {build.middle_at}"
     )
-    results: dict[str, Any] = {"build": build, "totals": {}, "explain": {}}
+    results: dict[str, Any] = {"build": replace(build, growth=list(build.growth))}
+    results["totals"], results["explain"] = {}, {}
     with Server(database, label="audit-server") as server:
         for group_by in ("park", "park,land_use"):
             results["totals"][group_by] = time_totals(
@@ -495,7 +549,7 @@ def measure(database: str, build: Build) -> dict[str, Any]:
         results["totals_now"] = time_totals(
             server.base_url, datetime.now(UTC), "park", TOTALS_REQUESTS
         )
-        results["verify"] = time_verify(server.base_url, VERIFY_RUNS)
+        results["verify"] = time_verify(server.base_url, verify_runs)
         log(f"verify: {results['verify']}")
     from service.db.sqlfiles import sql
 
@@ -503,16 +557,10 @@ def measure(database: str, build: Build) -> dict[str, Any]:
     results["explain"]["recomputed_deltas"] = explain(
         url, sql("service.sql", "audit_recomputed_deltas.sql")
     )
-    results["explain"]["version_problems"] = explain(
-        url, sql("service.sql", "audit_version_problems.sql")
-    )
     results["verify_parts"] = time_verify_parts(url)
     results["ledger_at_middle"] = _ledger_total_at(url, build.middle_at)
-    try:
-        results["probes"] = probe_fixes(url, build.middle_at)
-    except Exception as exc:  # the figures above still count
-        log(f"audit: probing the fixes failed: {exc!r}")
-        results["probes"] = {"error": repr(exc)}
+    results["before_after"] = before_and_after(url, build.middle_at)
+    log(f"before/after: {results['before_after']}")
     return results
 
 
@@ -527,180 +575,156 @@ def _ledger_total_at(url: str, at: datetime) -> float:
         )
 
 
-def section(results: dict[str, Any]) -> Section:
-    """The figures and the Markdown of the audit section."""
-    build: Build = results["build"]
-    t_park, t_pl = results["totals"]["park"], results["totals"]["park,land_use"]
-    verify = results["verify"]
+def section(stages: list[dict[str, Any]]) -> Section:
+    """The figures and the Markdown of the audit section: one block of figures per size."""
     out = Section(KEY, TITLE)
-    out.add(
-        "data: parcel versions (standing parcels; change sets; ledger rows)",
-        f"{build.versions:,} ({build.parcels:,}; {build.change_sets:,}; {build.ledger_rows:,})",
-    )
-    out.add(
-        "GET /api/audit/totals as of the middle of the history, group_by=park: p50",
-        f"{t_park['p50_ms']:.1f} ms",
-        f"<= {GOAL_TOTALS_MS:.0f} ms",
-        t_park["p50_ms"] <= GOAL_TOTALS_MS,
-        note=f"p95 {t_park['p95_ms']:.1f} ms, {t_park['n']} requests",
-    )
-    out.add(
-        "GET /api/audit/totals as of the middle, group_by=park,land_use: p50",
-        f"{t_pl['p50_ms']:.1f} ms",
-        f"<= {GOAL_TOTALS_MS:.0f} ms",
-        t_pl["p50_ms"] <= GOAL_TOTALS_MS,
-        note=f"p95 {t_pl['p95_ms']:.1f} ms, {t_pl['n']} requests",
-    )
-    out.add(
-        "GET /api/audit/totals as of now, group_by=park: p50",
-        f"{results['totals_now']['p50_ms']:.1f} ms",
-    )
-    out.add(
-        f"GET /api/audit/verify: median of {verify['n']}",
-        f"{verify['p50_ms'] / 1000:.2f} s",
-        f"<= {GOAL_VERIFY_S:.0f} s",
-        verify["p50_ms"] / 1000 <= GOAL_VERIFY_S,
-        note=f"{verify['min_ms'] / 1000:.2f}–{verify['max_ms'] / 1000:.2f} s; ok = {verify['ok']}",
-    )
-    agree = abs(t_park["manufacturing_m2"] - results["ledger_at_middle"]) <= 0.01
-    per_cs = build.seconds_per_change_set
-    d = out.details
-    if per_cs:
+    for i, results in enumerate(stages):
+        build: Build = results["build"]
+        t_park, t_pl = results["totals"]["park"], results["totals"]["park,land_use"]
+        verify, ba = results["verify"], results["before_after"]
+        big = i > 0 or build.versions > 2 * TARGET_VERSIONS
+        size = f"{build.versions:,} versions"
+        goal = GOAL_TOTALS_BIG_MS if big else GOAL_TOTALS_MS
+        out.add(
+            f"data at {size}: standing parcels; change sets; ledger rows; effect rows; "
+            "snapshot cuts",
+            f"{build.parcels:,}; {build.change_sets:,}; {build.ledger_rows:,}; "
+            f"{build.effect_rows:,}; {build.snapshot_cuts:,}",
+        )
+        if big:
+            label = f"as-of totals at {size} (as of the middle, group_by=park), p50"
+        else:
+            label = f"GET /api/audit/totals as of the middle of the history at {size}, park: p50"
+        out.add(
+            label,
+            f"{t_park['p50_ms']:.1f} ms",
+            f"<= {goal:.0f} ms",
+            t_park["p50_ms"] <= goal,
+            note=f"p95 {t_park['p95_ms']:.1f} ms, {t_park['n']} requests over HTTP",
+        )
+        out.add(
+            f"GET /api/audit/totals as of the middle at {size}, group_by=park,land_use: p50",
+            f"{t_pl['p50_ms']:.1f} ms",
+            f"<= {goal:.0f} ms",
+            t_pl["p50_ms"] <= goal,
+            note=f"p95 {t_pl['p95_ms']:.1f} ms, {t_pl['n']} requests",
+        )
+        out.add(
+            f"GET /api/audit/totals as of now at {size}, group_by=park: p50",
+            f"{results['totals_now']['p50_ms']:.1f} ms",
+        )
+        out.add(
+            f"the totals query before and after (as of the middle, by park, in-process) at {size}",
+            f"{ba['before_s'] * 1000:.0f} ms → {ba['after_s'] * 1000:.1f} ms",
+            note="the same answer" if ba["same"] else "**different answers**",
+        )
+        out.add(
+            f"GET /api/audit/verify at {size}: median of {verify['n']}",
+            f"{verify['p50_ms'] / 1000:.2f} s",
+            "" if big else f"<= {GOAL_VERIFY_S:.0f} s",
+            None if big else verify["p50_ms"] / 1000 <= GOAL_VERIFY_S,
+            note=f"{verify['min_ms'] / 1000:.2f}–{verify['max_ms'] / 1000:.2f} s; "
+            f"ok = {verify['ok']}",
+        )
+    out.details += _details(stages)
+    return out
+
+
+def _details(stages: list[dict[str, Any]]) -> list[str]:
+    last: Build = stages[-1]["build"]
+    d: list[str] = []
+    if last.growth:
         d += [
-            f"The data: the run's {build.base_parcels:,}-parcel database (loaded by "
-            f"{build.built_by}), copied and grown by "
-            f"{build.status_change_sets + build.rezone_change_sets} SQL change sets "
-            f"({build.status_change_sets} status changes, {build.rezone_change_sets} compensated "
-            f"rezones, up to {build.per_change_set:,} parcels each) in {build.history_s:.0f} s "
-            f"(median {statistics.median(per_cs):.2f} s per change set), every trigger on. "
-            "The copy is ANALYZEd before the change sets (see the note on "
-            "`parcel_version_stamp` below).",
+            f"The data: the run's {last.base_parcels:,}-parcel database (loaded by "
+            f"{last.built_by}), copied and grown by SQL change sets of up to "
+            f"{last.per_change_set:,} parcels each, status changes alternating with "
+            "compensated rezones:",
             "",
+            "| stretch | versions | change sets | time | median per change set |",
+            "|---|---|---:|---:|---:|",
         ]
+        for g in last.growth:
+            per = statistics.median(g.seconds_per_change_set) if g.seconds_per_change_set else 0
+            stopped = " (stopped: time budget)" if g.stopped_by_budget else ""
+            d.append(
+                f"| {g.label} | {g.versions_from:,} → {g.versions_to:,}{stopped} | "
+                f"{g.change_sets:,} | {g.seconds:.0f} s | {per:.2f} s |"
+            )
+        d.append("")
+        grown = last.growth[-1]
+        if grown.stopped_by_budget and grown.seconds_per_change_set:
+            rate = (grown.versions_to - grown.versions_from) / max(grown.seconds, 1e-9)
+            left = (BIG_VERSIONS - grown.versions_to) / max(rate, 1e-9)
+            d += [
+                f"The growth did not reach {BIG_VERSIONS:,} versions within "
+                f"{GROW_BUDGET_S:.0f} s ({rate:,.0f} versions/s; about {left / 60:.0f} more "
+                "minutes would have been needed). The as-of totals do not depend on the "
+                "number of versions (a snapshot and at most a few thousand effect rows are "
+                "read, whatever the history's length): compare the two sizes above.",
+                "",
+            ]
     d += [
-        f"autovacuum is `{build.autovacuum}` on this server, so before timing the bench runs "
-        f"`VACUUM (ANALYZE) parcel_version` and `ANALYZE` ({build.vacuum_s:.0f} s), the state "
-        "autovacuum would keep a production database in (the closed versions leave one dead "
-        "row version each behind).",
+        f"autovacuum is `{last.autovacuum}` on this server, so before timing each size the "
+        f"bench runs `VACUUM (ANALYZE) parcel_version` and `ANALYZE` ({last.vacuum_s:.0f} s at "
+        "the last), the state autovacuum would keep a production database in.",
+        "",
+        "How the totals are answered now: each committed change set's effect per (park, "
+        "class, status) — parcels and area made minus ended — is written by the database at "
+        "commit (`service/db/sql/effects.sql`, table `totals_effect`), with a cumulative "
+        "snapshot (`totals_snapshot`) every 2,000 effect rows; the totals as of t are the last "
+        "snapshot cut at or before t plus the effects dated after it and up to t "
+        "(`service/sql/audit_totals.sql`). `verify` re-derives every effect and snapshot from "
+        "the parcel versions and compares the answers at a sample of ledger rows "
+        "(`service/sql/audit_totals_check.sql`).",
         "",
     ]
-    d += [
-        f"As of the middle of the history ({build.middle_at.isoformat()}, just after ledger row "
-        f"{build.middle_seq}) the totals count {t_park['parcels']:,} parcels and "
-        f"{t_park['manufacturing_m2']:,.2f} m² of manufacturing land; the ledger's running "
-        f"total at that moment is {results['ledger_at_middle']:,.2f} m² "
-        f"({'they agree' if agree else '**they disagree**'}). The verification found "
-        f"{verify['problems']} problem(s) in {verify['rows_checked']:,} ledger rows and "
-        f"{verify['versions_checked']:,} parcel versions.",
-        "",
-        "Where the time goes (EXPLAIN ANALYZE, one run each; then the steps of `verify` "
-        "in-process):",
-        "",
-        "| step | time |",
-        "|---|---:|",
-    ]
-    for name, label in (
-        ("totals", "totals as of the middle, group_by park (`audit_totals.sql`)"),
-        ("recomputed_deltas", "verify: each change set's effect (`audit_recomputed_deltas.sql`)"),
-        ("version_problems", "verify: fingerprints and periods (`audit_version_problems.sql`)"),
-    ):
-        d.append(f"| {label} | {results['explain'][name][0]:,.0f} ms |")
-    for name, seconds in results["verify_parts"].items():
-        if name != "verify ok":
-            d.append(f"| {name} | {seconds:.2f} s |")
-    d += [""]
-    d += _fix_notes(results, t_park, verify)
-    for name, label in (
-        ("totals", "the totals query"),
-        ("version_problems", "the fingerprint check"),
-        ("recomputed_deltas", "the per-change-set deltas"),
-    ):
+    for results in stages:
+        build: Build = results["build"]
+        t_park, verify = results["totals"]["park"], results["verify"]
+        agree = abs(t_park["manufacturing_m2"] - results["ledger_at_middle"]) <= 0.01
         d += [
-            f"<details><summary>Plan of {label}</summary>",
+            f"**At {build.versions:,} versions.** As of the middle of the history "
+            f"({build.middle_at.isoformat()}, just after ledger row {build.middle_seq}) the "
+            f"totals count {t_park['parcels']:,} parcels and {t_park['manufacturing_m2']:,.2f} "
+            f"m² of manufacturing land; the ledger's running total at that moment is "
+            f"{results['ledger_at_middle']:,.2f} m² "
+            f"({'they agree' if agree else '**they disagree**'}). The verification found "
+            f"{verify['problems']} problem(s) in {verify['rows_checked']:,} ledger rows and "
+            f"{verify['versions_checked']:,} parcel versions.",
+            "",
+            "| step | time |",
+            "|---|---:|",
+            f"| totals as of the middle, group_by park (`audit_totals.sql`, EXPLAIN ANALYZE) | "
+            f"{results['explain']['totals'][0]:,.1f} ms |",
+            "| verify: each change set's effect on manufacturing land "
+            f"(`audit_recomputed_deltas.sql`, EXPLAIN ANALYZE) | "
+            f"{results['explain']['recomputed_deltas'][0]:,.0f} ms |",
+        ]
+        for name, seconds in results["verify_parts"].items():
+            if name != "verify ok":
+                d.append(f"| {name} | {seconds:.2f} s |")
+        d += [
+            "",
+            f"<details><summary>Plan of the totals query at {build.versions:,} versions</summary>",
             "",
             "```",
-            results["explain"][name][1],
+            results["explain"]["totals"][1],
             "```",
             "</details>",
             "",
         ]
-    return out
-
-
-def _fix_notes(results: dict[str, Any], t_park: dict, verify: dict) -> list[str]:
-    """What limits each figure and the production change that would fix it, with the
-    change measured on this same database."""
-    p = results.get("probes", {})
-    if "error" in p or not p:
-        return [f"(The proposed fixes could not be measured: {p.get('error', 'not run')}.)", ""]
-    lines = [
-        "**What limits the totals, and the fix.** `service/sql/audit_totals.sql` asks for every "
-        "version whose `tstzrange(valid_from, valid_to)` contains the moment. About one version "
-        "in ten qualifies and they are spread over the whole table, so PostgreSQL reads all of "
-        "it (the plan below: a parallel sequential scan of `parcel_version`); the GiST index "
-        "`parcel_version_period` does not help at this selectivity (forcing it was no faster "
-        "when tried by hand). The cost grows with the number of versions ever written, not "
-        "with the answer. As measured here: the query itself "
-        f"{p['totals_as_is_s'] * 1000:.0f} ms (median of 5, in-process), "
-        f"{t_park['p50_ms']:.0f} ms through HTTP.",
-        "",
-        "Proposed change: keep each change set's effect per (park, class, status) in a small "
-        "table — `change_set_totals(change_set_id, park, land_use_code, status, d_parcels, "
-        "d_area_m2)` — written by the rule's statement-level triggers in "
-        "`service/db/sql/rule.sql` (which already see each statement's new and old rows), and "
-        "answer `totals_as_of` (`service/audit/queries.py`, `service/sql/audit_totals.sql`) as "
-        "the sum over the change sets committed by the moment; `verify` would re-derive the "
-        "table from the versions like it re-derives the ledger. Measured on this database "
-        f"(the table built from the versions: {p['cs_delta_rows']:,} rows, "
-        f"{p['cs_delta_build_s']:.1f} s): the same totals in "
-        f"{p['totals_cs_delta_s'] * 1000:.0f} ms, "
-        f"{'identical to' if p['totals_cs_delta_agree'] else '**different from**'} the current "
-        "query's answer.",
-        "",
-        "**What limits the verification, and the fix.** Most of `verify` is "
-        "`service/sql/audit_version_problems.sql`, which recomputes every version's SHA-256 "
-        "fingerprint (that is the point of it). Two things make it slower than it must be: "
-        "(1) its `ORDER BY v.version_id LIMIT 1000` makes the planner expect problems "
-        "everywhere and walk the primary key with a nested loop per version instead of "
-        "scanning the table with hash joins — "
-        f"{p['fingerprints_as_is_s']:.2f} s as it is, "
-        f"{p['fingerprints_no_limit_plan_s']:.2f} s when the filter runs in a "
-        "`WITH bad AS MATERIALIZED (...)` and only the few bad rows are ordered and limited; "
-        "(2) `parcel_version_fingerprint` in `service/db/sql/fingerprint.sql` is not declared "
-        "`PARALLEL SAFE` (everything it calls is), so no parallel workers are used — declared "
-        f"so, the check runs in {p['fingerprints_parallel_s']:.2f} s with "
-        "parallel workers. "
-        + (
-            "The goal is met as it stands; both changes together would cut this step to "
-            f"about {p['fingerprints_parallel_s'] / p['fingerprints_as_is_s']:.0%} of its time."
-            if verify["p50_ms"] / 1000 <= GOAL_VERIFY_S
-            else "With both, the goal would be within reach."
-        ),
-        "",
-        "**Found while building the data: `parcel_version_stamp`'s overlap check.** The "
-        "check each inserted version runs (`service/db/sql/periods.sql`, "
-        "`tstzrange(o.valid_from, o.valid_to) && tstzrange(NEW.valid_from, NEW.valid_to)` "
-        "with `o.parcel_code = NEW.parcel_code`) is planned, while the table's statistics "
-        "are stale (right after a bulk load; autovacuum off), as a BitmapAnd of the "
-        "`parcel_version_code` btree and the `parcel_version_period` GiST index — and for a "
-        "standing version `[t, ∞)` the GiST part matches every standing version. Measured "
-        "by hand on the bench database before it was analyzed: 27 ms per inserted row "
-        "(149,803 index entries visited) against 0.05 ms after `ANALYZE`; the change sets "
-        "of 3,000 parcels took ~25 s each instead of ~1 s. Fix: write the check with plain "
-        "comparisons the `(parcel_code, valid_from)` btree serves and the GiST index cannot "
-        "(`o.parcel_code = NEW.parcel_code AND o.valid_from < coalesce(NEW.valid_to, "
-        "'infinity') AND coalesce(o.valid_to, 'infinity') > NEW.valid_from`), and `ANALYZE "
-        "parcel_version` at the end of `service.imports.loader.load_dataset`.",
-        "",
-    ]
-    return lines
+    return d
 
 
 def run(ws) -> Section:
-    """bench/run.py's entry: build the million-version history, time the audit."""
+    """bench/run.py's entry: build the million-version history and time the audit, grow it
+    to five million and time it again."""
     build = Build()
     database = build_history(ws, build)
-    return section(measure(database, build))
+    stages = [measure(database, build, verify_runs=VERIFY_RUNS)]
+    grow_history(database, build)
+    stages.append(measure(database, build, verify_runs=VERIFY_RUNS_BIG))
+    return section(stages)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -716,7 +740,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.database:
             build = Build(built_by="(an existing database)")
-            result = section(measure(args.database, build))
+            result = section([measure(args.database, build, verify_runs=VERIFY_RUNS)])
             machine = common.machine(args.database)
         else:
             ws = common.Workspace(dbs)

@@ -467,7 +467,7 @@ are pessimistic.
 
 
 #: The sections of RESULTS.md in the order they are kept (bench/run.py's PARTS).
-SECTION_ORDER = ("loading", "rule", "audit", "availability", "maps", "saturation")
+SECTION_ORDER = ("loading", "rule", "audit", "availability", "maps", "saturation", "tipg")
 
 
 def write_section(key: str, body: str, *, path: Path = RESULTS) -> None:

@@ -35,6 +35,7 @@ PARTS: dict[str, str] = {
     "availability": "availability",
     "maps": "maps_and_tiles",
     "saturation": "saturation",
+    "tipg": "against_tipg",
 }
 
 

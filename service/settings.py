@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     map_vector_tile_threshold: int = Field(
         5000, description="Above this many features a map layer is served as vector tiles."
     )
+    tile_cache_max_mb: float = Field(
+        256,
+        ge=0,
+        description="Made vector tiles are kept, gzipped, in the database's unlogged table "
+        "tile_cache, shared by every worker, until the data they show change; at most about "
+        "this many MB of them (the older half is dropped above it). 0: no cache, every tile "
+        "is made when it is asked for.",
+    )
 
     # --- limits that keep one careless or hostile client from hurting everyone ----------
     db_pool_size: int = Field(10, ge=1, le=200, description="Database connections per worker.")

@@ -56,8 +56,12 @@ def parse_group_by(value: str | None) -> list[str]:
 
 
 def totals_as_of(conn: Connection, *, as_of: datetime, group_by: list[str]) -> dict[str, Any]:
-    """The land that stood at *as_of*, grouped, with the city's totals — from the parcel
-    versions valid at that moment, not from the ledger."""
+    """The land that stood at *as_of*, grouped, with the city's totals — not from the
+    ledger but from each committed change set's effect on the parcel versions (what it
+    made minus what it ended, per park, class and status), which the database keeps at
+    every commit with snapshots of their sum, so the answer costs the same whatever the
+    length of the history (``service/db/sql/effects.sql``; ``verify`` re-derives both from
+    the versions)."""
     keys = [k for g in group_by for k in GROUP_KEYS[g]]
     select_keys = "".join(f"{expr} AS {name}, " for name, expr in keys)
     names = ", ".join(name for name, _ in keys)

@@ -6,12 +6,17 @@ Nothing here trusts the ledger's own numbers. It
   alone (+ the versions a change set made, − those it ended) and walks the ledger in
   order, comparing each row's deltas and running totals, city and per park;
 * recomputes the current total from the standing parcels;
-* checks that the ledger's city total never decreased (beyond the 0.01 m² tolerance)
-  and that its high-water marks are the running maximum;
+* checks that the ledger's city total never decreased (beyond the tolerance,
+  ``parks.units.AREA_TOLERANCE_M2``) and that its high-water marks are the running
+  maximum, and that the database's rule judges with that same tolerance (its policy row);
 * recomputes the SHA-256 chain in Python from the canonical text (an implementation
   separate from the database's) and checks the sequence has no gaps;
 * checks each parcel version's stored content fingerprint and that its validity period
-  matches the change sets that made and ended it.
+  matches the change sets that made and ended it;
+* re-derives each change set's effect on the totals per (park, class, status) from the
+  versions and compares it with the record "as of" totals are answered from (the effects
+  and their snapshots), and the totals re-derived as of a sample of ledger rows (and the
+  last) with the answers ``totals_as_of`` gives.
 
 Each discrepancy names the ledger row, change set or parcel version, expected vs found.
 """
@@ -28,6 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parks.units import AREA_TOLERANCE_M2
+from service.audit.queries import totals_as_of
 from service.db.sqlfiles import sql
 
 GENESIS_HASH = "0" * 64
@@ -115,9 +121,11 @@ def verify(conn: Connection, *, tolerance_m2: float = AREA_TOLERANCE_M2) -> Veri
     ]
     result.rows_checked = len(rows)
     _check_chain(rows, result)
+    _check_policy(conn, result, tolerance_m2)
     _check_monotonic(rows, result, tolerance_m2)
     _check_against_history(conn, rows, result, tolerance_m2)
     _check_versions(conn, result)
+    _check_totals(conn, rows, result, tolerance_m2)
     return result
 
 
@@ -154,6 +162,20 @@ def _check_chain(rows: list[dict], result: Verification) -> None:
                 **where,
             )
         prev_hash = row["hash"]
+
+
+def _check_policy(conn: Connection, result: Verification, tolerance_m2: float) -> None:
+    """The commit trigger judges by the policy row's tolerance; a looser one there would let
+    losses through that this reconciliation calls losses."""
+    found = conn.execute(text("SELECT tolerance_m2 FROM rule_policy")).scalar()
+    if found is not None and found != tolerance_m2:
+        result.problem(
+            "policy",
+            f"the database's rule judges with a tolerance of {found} m², the application "
+            f"with {tolerance_m2} m²",
+            expected=tolerance_m2,
+            found=found,
+        )
 
 
 def _check_monotonic(rows: list[dict], result: Verification, tolerance_m2: float) -> None:
@@ -328,4 +350,99 @@ def _check_versions(conn: Connection, result: Verification) -> None:
                 expected=row["ended_at"].isoformat() if row["ended_at"] else None,
                 found=row["valid_to"].isoformat(),
                 **where,
+            )
+
+
+#: Ledger rows whose moments the totals are re-derived at: all when there are this many
+#: or fewer, else this many spread over the ledger (the last one always among them).
+TOTALS_SAMPLE = 32
+#: The most differences named per kind (a rewritten table would otherwise name every row).
+TOTALS_PROBLEMS = 1000
+
+
+def _check_totals(
+    conn: Connection, rows: list[dict], result: Verification, tolerance_m2: float
+) -> None:
+    sample = rows
+    if len(rows) > TOTALS_SAMPLE:
+        step = (len(rows) - 1) / (TOTALS_SAMPLE - 1)
+        sample = [rows[round(i * step)] for i in range(TOTALS_SAMPLE)]
+    moments = sorted({row["at"] for row in sample})
+    expected: dict = defaultdict(dict)
+    checked = conn.execute(
+        text(sql("service.sql", "audit_totals_check.sql")),
+        {"moments": moments, "tolerance": tolerance_m2, "limit": TOTALS_PROBLEMS},
+    ).mappings()
+    for r in checked:
+        group = (r["park"], r["land_use_code"], r["status"])
+        what = f"{r['park']}/{r['land_use_code']}/{r['status']}"
+        want = {"parcels": r["expected_parcels"], "area_m2": round(r["expected_area_m2"], 4)}
+        if r["kind"] == "expected":
+            expected[r["at"]][group] = want
+            continue
+        found = {"parcels": r["found_parcels"], "area_m2": round(r["found_area_m2"], 4)}
+        where = {
+            "change_set_id": r["change_set_id"],
+            "park": r["park"],
+            "land_use_code": r["land_use_code"],
+            "status": r["status"],
+        }
+        if r["kind"] == "effect":
+            if r["expected_at"] is not None and r["found_at"] not in (None, r["expected_at"]):
+                want["at"], found["at"] = r["expected_at"].isoformat(), r["found_at"].isoformat()
+            result.problem(
+                "totals_effect",
+                f"the recorded effect of change set {r['change_set_id']} on {what} is "
+                f"{found['parcels']} parcels, {found['area_m2']:,.4f} m² but its parcel "
+                f"versions show {want['parcels']} parcels, {want['area_m2']:,.4f} m²"
+                + (" (and another date)" if "at" in want else ""),
+                expected=want,
+                found=found,
+                **where,
+            )
+        else:
+            result.problem(
+                "totals_snapshot",
+                f"the totals snapshot cut at {r['at'].isoformat()} (change set "
+                f"{r['change_set_id']}) holds {found['parcels']} parcels, "
+                f"{found['area_m2']:,.4f} m² of {what} but the parcel versions give "
+                f"{want['parcels']} parcels, {want['area_m2']:,.4f} m²",
+                expected=want,
+                found=found,
+                at=r["at"].isoformat(),
+                **where,
+            )
+    asked = set()
+    for row in sample:
+        if row["at"] in asked:  # rows may share a moment
+            continue
+        asked.add(row["at"])
+        answer = totals_as_of(conn, as_of=row["at"], group_by=["park", "land_use", "status"])
+        got = {
+            (a["park"], a["land_use_code"], a["status"]): {
+                "parcels": a["parcels"],
+                "area_m2": a["area_m2"],
+            }
+            for a in answer["rows"]
+        }
+        want_all = expected.get(row["at"], {})
+        for group in sorted(set(got) | set(want_all)):
+            want = want_all.get(group, {"parcels": 0, "area_m2": 0.0})
+            found = got.get(group, {"parcels": 0, "area_m2": 0.0})
+            if want["parcels"] == found["parcels"] and (
+                abs(want["area_m2"] - found["area_m2"]) <= tolerance_m2
+            ):
+                continue
+            result.problem(
+                "totals_as_of",
+                f"as of ledger row {row['seq']} ({row['at'].isoformat()}) the totals give "
+                f"{found['parcels']} parcels, {found['area_m2']:,.4f} m² of "
+                f"{'/'.join(group)} but the parcel versions give {want['parcels']} "
+                f"parcels, {want['area_m2']:,.4f} m²",
+                ledger_seq=row["seq"],
+                park=group[0],
+                land_use_code=group[1],
+                status=group[2],
+                expected=want,
+                found=found,
             )

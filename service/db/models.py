@@ -3,7 +3,8 @@
 Geometry columns are stored in the planar storage CRS (``PARKS_STORAGE_SRID``, EPSG:4545 by
 default); ``area_m2`` columns are computed by PostGIS from the geometry and never written
 by clients. The migrations create exactly these tables (plus the rule's triggers, which
-live in ``service/db/sql``).
+live in ``service/db/sql``, and the view ``lease_in_force`` with the functions
+``lease_in_force_on`` and ``m2_to_mu``, migration 0006).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from sqlalchemy import (
     Double,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     Text,
@@ -30,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from parks.units import AREA_TOLERANCE_M2
 from parks.vocabulary import ParcelStatus, ProjectStatus, SupplyMode
 from service.settings import get_settings
 
@@ -154,6 +158,11 @@ class ParcelVersion(Base):
         ),
         Index("parcel_version_change_set", "change_set_id"),
         Index(
+            "parcel_version_ended_by",
+            "ended_by_change_set_id",
+            postgresql_where=text("ended_by_change_set_id IS NOT NULL"),
+        ),
+        Index(
             "parcel_version_period",
             text("tstzrange(valid_from, valid_to)"),
             postgresql_using="gist",
@@ -262,13 +271,17 @@ class ProjectParcel(Base):
 
 
 class RulePolicy(Base):
-    """The rule's settings the database itself reads (one row)."""
+    """The rule's settings the database itself reads (one row). The service writes them
+    when it starts (``service.changes.session.sync_policy``): the tolerance is
+    ``parks.units.AREA_TOLERANCE_M2``."""
 
     __tablename__ = "rule_policy"
 
     id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
     per_park_floor: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    tolerance_m2: Mapped[float] = mapped_column(Double, server_default=text("0.01"))
+    tolerance_m2: Mapped[float] = mapped_column(
+        Double, server_default=text(repr(AREA_TOLERANCE_M2))
+    )
 
     __table_args__ = (CheckConstraint("id", name="rule_policy_single_row"),)
 
@@ -327,6 +340,64 @@ class Ledger(Base):
     hash: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ledger_at", "at"),)
+
+
+class TotalsEffect(Base):
+    """One committed change set's effect on the land of one (park, land-use class, status):
+    the parcels and area it made minus those it ended, dated by the change set. Written by
+    the database at commit (``service/db/sql/effects.sql``); "as of" totals add them up."""
+
+    __tablename__ = "totals_effect"
+
+    change_set_id: Mapped[int] = mapped_column(ForeignKey("change_set.id"), primary_key=True)
+    park: Mapped[str] = mapped_column(Text, primary_key=True)
+    land_use_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[str] = mapped_column(Text, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    parcels_delta: Mapped[int] = mapped_column(BigInteger)
+    area_delta_m2: Mapped[float] = mapped_column(Numeric)
+
+    __table_args__ = (Index("totals_effect_at", "at", "change_set_id"),)
+
+
+class TotalsSnapshot(Base):
+    """The totals of every (park, land-use class, status) as of a cut: the effects dated at
+    or before it, added up (taken every few thousand effect rows, at a commit)."""
+
+    __tablename__ = "totals_snapshot"
+
+    cut_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    park: Mapped[str] = mapped_column(Text, primary_key=True)
+    land_use_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    status: Mapped[str] = mapped_column(Text, primary_key=True)
+    change_set_id: Mapped[int] = mapped_column(ForeignKey("change_set.id"))
+    parcels: Mapped[int] = mapped_column(BigInteger)
+    area_m2: Mapped[float] = mapped_column(Numeric)
+
+
+class TotalsPending(Base):
+    """This transaction's change to the effects; recorded and emptied at commit."""
+
+    __tablename__ = "totals_pending"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger)
+    change_set_id: Mapped[int] = mapped_column(BigInteger)
+    park: Mapped[str] = mapped_column(Text)
+    land_use_code: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    parcels_delta: Mapped[int] = mapped_column(BigInteger)
+    area_delta_m2: Mapped[float] = mapped_column(Numeric)
+
+    __table_args__ = (Index("totals_pending_txid", "txid"),)
+
+
+class TotalsTxn(Base):
+    """Marks a transaction whose change to the effects is recorded at commit."""
+
+    __tablename__ = "totals_txn"
+
+    txid: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class ApiToken(Base):
@@ -415,3 +486,57 @@ class Target(Base):
     __table_args__ = (
         CheckConstraint("min_reserve_mu >= 0 AND min_vacant_floor_m2 >= 0", name="target_positive"),
     )
+
+
+# --- the hot paths' stores (migration 0008) --------------------------------------------------
+
+
+class ParcelFeature(Base):
+    """The GeoJSON feature text of each current parcel version (EPSG:4326, 7 decimals), in
+    two parts, made once by statement triggers on ``parcel_version`` (migration 0008);
+    ``service/sql/parcels_features.sql`` puts a page together from it."""
+
+    __tablename__ = "parcel_feature"
+
+    version_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    head: Mapped[str] = mapped_column(Text)
+    tail: Mapped[str] = mapped_column(Text)
+
+
+class MapDataEpoch(Base):
+    """Raised by every statement that changes a table vector tiles are made from, other
+    than ``parcel_version`` (whose changes the ledger counts): part of a kept tile's key."""
+
+    __tablename__ = "map_data_epoch"
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    epoch: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("id", name="map_data_epoch_single_row"),)
+
+
+class TileCache(Base):
+    """Made vector tiles, gzipped, keyed by the version of the data they were made from
+    (``version``: ledger sequence, map data epoch and, for buildings, the day). A cache:
+    UNLOGGED, pruned by the service (``service.maps.tiles``)."""
+
+    __tablename__ = "tile_cache"
+
+    layer: Mapped[str] = mapped_column(Text, primary_key=True)
+    z: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    x: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    y: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    park: Mapped[str] = mapped_column(Text, primary_key=True)
+    srid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[str] = mapped_column(Text, primary_key=True)
+    ledger_seq: Mapped[int] = mapped_column(BigInteger)
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[date | None] = mapped_column(Date)
+    body_gzip: Mapped[bytes] = mapped_column(LargeBinary)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha1: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+
+    __table_args__ = {"prefixes": ["UNLOGGED"]}

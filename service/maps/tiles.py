@@ -1,16 +1,27 @@
 """Mapbox Vector Tiles made by PostGIS (``ST_AsMVT``) for the map's large layers: parcels,
-factory buildings, key projects, park boundaries and every context layer. The SQL lives
-in ``service/sql/tiles_*.sql``."""
+factory buildings, key projects, park boundaries and every context layer, and the cache
+that keeps them made. The SQL lives in ``service/sql/tiles_*.sql``.
+
+Tiles change only when the data they are made from change, so a made tile is kept,
+gzipped, in the database's UNLOGGED table ``tile_cache`` (migration 0008), keyed by the
+version of those data. In the database rather than on a worker's disk or in its memory:
+every worker and every service process that serves the database shares it (a tile is made
+once, not once per worker), the version it is keyed by has to be read from the database
+anyway — the lookup rides on that same round trip — and a cache there needs no directory,
+permissions or clean-up of its own. Unlogged: it is not written to the WAL and is emptied
+after a crash, as a cache may be."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import logging
 import math
 import threading
-from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from gis.tiles import (
     BUFFER,
@@ -23,6 +34,7 @@ from gis.tiles import (
 )
 from parks.errors import NotFound
 from service.db.sqlfiles import sql
+from service.settings import get_settings
 
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 #: Up to this zoom a parcel is a pixel or two across: parcel tiles are an overview of
@@ -48,66 +60,194 @@ CORE_LAYERS: dict[str, _Layer] = {
 _CONTEXT = _Layer("tiles_context.sql", "f.park")
 
 
-class _OverviewCache:
-    """The overview parcel tiles already made, by database, tile, park filter and the
-    ledger's sequence. Every transaction that touches a parcel version appends a ledger
-    row (the rule's trigger), so a new sequence number means the parcels may have changed
-    and older entries are never asked for again; the least recently used go first."""
+#: Layers whose tiles show what is in force today (leases): their key holds the date.
+DATED_LAYERS = frozenset({"buildings"})
+#: gzip level of kept tiles: made once, served many times.
+GZIP_LEVEL = 6
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
-        self._bytes = 0
+
+@dataclass(frozen=True, slots=True)
+class MadeTile:
+    """A vector tile as it is kept and served: gzipped, with its size and the SHA-1 of the
+    tile itself (the ETag's); *cached* when it came from the cache."""
+
+    body_gzip: bytes
+    size: int
+    sha1: str
+    cached: bool = False
+
+    def body(self) -> bytes:
+        """The tile itself (empty bytes for an empty tile)."""
+        return gzip.decompress(self.body_gzip) if self.size else b""
+
+    @classmethod
+    def of(cls, body: bytes) -> MadeTile:
+        return cls(
+            gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
+            len(body),
+            hashlib.sha1(body).hexdigest(),
+        )
+
+
+class _Once:
+    """Runs ``make()`` once per key however many threads of this process want it at the
+    same time; the others wait for it and take its result."""
+
+    @dataclass
+    class _Slot:
+        done: threading.Event = field(default_factory=threading.Event)
+        result: MadeTile | None = None
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._making: dict[tuple, threading.Event] = {}
+        self._making: dict[tuple, _Once._Slot] = {}
 
-    def get_or_make(self, key: tuple, make) -> bytes:
-        """The cached tile of *key*, else ``make()``'s, made once however many requests
-        (and the prefetch) want it at the same time."""
-        body = self.get(key)
-        if body is not None:
-            return body
+    def run(self, key: tuple, make) -> tuple[MadeTile, bool]:
+        """``make()``'s result, and whether this call made it."""
         with self._lock:
-            event = self._making.get(key)
-            mine = event is None
+            slot = self._making.get(key)
+            mine = slot is None
             if mine:
-                event = self._making[key] = threading.Event()
+                slot = self._making[key] = _Once._Slot()
         if not mine:
-            event.wait(timeout=60)
-            body = self.get(key)
-            if body is not None:
-                return body
+            if slot.done.wait(timeout=60) and slot.result is not None:
+                return slot.result, False
+            return make(), True
         try:
-            body = make()
-            self.put(key, body)
-            return body
+            slot.result = make()
+            return slot.result, True
         finally:
-            if mine:
-                with self._lock:
-                    self._making.pop(key, None)
-                event.set()
-
-    def get(self, key: tuple) -> bytes | None:
-        with self._lock:
-            body = self._items.get(key)
-            if body is not None:
-                self._items.move_to_end(key)
-            return body
-
-    def put(self, key: tuple, body: bytes) -> None:
-        with self._lock:
-            if key in self._items or len(body) > self.max_bytes:
-                return
-            self._items[key] = body
-            self._bytes += len(body)
-            while self._bytes > self.max_bytes:
-                _old, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped)
+            with self._lock:
+                self._making.pop(key, None)
+            slot.done.set()
 
 
-#: Overview tiles cost a pass over every parcel under them (tens of thousands on a city
-#: map); they are made once per change of the parcels. 64 MB holds a few hundred.
-OVERVIEW_CACHE = _OverviewCache(64 * 1024 * 1024)
+_ONCE = _Once()
+
+
+@dataclass
+class _CacheState:
+    """What this process knows of one database's tile cache."""
+
+    pruned_for: tuple = ()  # the (ledger_seq, epoch, day) older tiles were last dropped for
+    stored: int = 0  # tiles this process stored there
+
+
+_CACHES: dict[str, _CacheState] = {}
+_CACHES_LOCK = threading.Lock()
+#: Every this many tiles a process stores, it checks the cache's size against its limit.
+TRIM_EVERY = 256
+
+
+def _cache_of(conn: Connection) -> _CacheState | None:
+    """This process's state of the database's ``tile_cache`` (migration 0008); None when the
+    database has none yet (asked again next time: the migration may come)."""
+    key = conn.engine.url.render_as_string()
+    state = _CACHES.get(key)
+    if state is None:
+        if not conn.execute(text("SELECT to_regclass('tile_cache') IS NOT NULL")).scalar():
+            return None
+        with _CACHES_LOCK:
+            state = _CACHES.setdefault(key, _CacheState())
+    return state
+
+
+def cached_tile(
+    conn: Connection,
+    *,
+    layer: str,
+    tile: Tile,
+    storage_srid: int,
+    park: str | None = None,
+    cache_max_mb: float = 256,
+) -> MadeTile:
+    """The tile of *layer* at *tile* (only *park*'s features when given), gzipped: from the
+    database's tile cache when it was made from the data as they stand, else made now and
+    kept there for every worker (up to *cache_max_mb*; 0: no cache). A tile is made from
+    the data as of the ledger's sequence and ``map_data_epoch`` (and, for buildings, the
+    date) it is kept under: a commit that changes them makes a new key, and the tiles of
+    older keys are dropped. Commits the connection's transaction when it stores a tile.
+    Raises :class:`NotFound` for a layer there are no tiles of."""
+    state = _cache_of(conn) if cache_max_mb > 0 else None
+    if state is None:
+        body = vector_tile(conn, layer=layer, tile=tile, storage_srid=storage_srid, park=park)
+        return MadeTile.of(body)
+    dated = layer in DATED_LAYERS
+    key = {
+        "layer": layer,
+        "z": tile.z,
+        "x": tile.x,
+        "y": tile.y,
+        "park": park or "",
+        "srid": storage_srid,
+        "dated": dated,
+    }
+    found = conn.execute(text(sql("service.sql", "tiles_cache_lookup.sql")), key).one()
+    if found.body_gzip is not None:
+        return MadeTile(bytes(found.body_gzip), found.size_bytes, found.sha1, cached=True)
+    version = f"{found.last_seq}.{found.epoch}" + (f".{found.day}" if dated else "")
+
+    def make() -> MadeTile:
+        body = vector_tile(conn, layer=layer, tile=tile, storage_srid=storage_srid, park=park)
+        return MadeTile.of(body)
+
+    made, mine = _ONCE.run((conn.engine.url, layer, tile, park, storage_srid, version), make)
+    if mine:
+        _keep(
+            conn,
+            state,
+            made,
+            key,
+            version=version,
+            seen=(found.last_seq, found.epoch, found.day),
+            cache_max_mb=cache_max_mb,
+        )
+    return made
+
+
+def _keep(
+    conn: Connection,
+    state: _CacheState,
+    made: MadeTile,
+    key: dict,
+    *,
+    version: str,
+    seen: tuple,
+    cache_max_mb: float,
+) -> None:
+    """Store *made* under *version*; drop older versions' tiles the first time this process
+    sees a new version, and the older half when the cache is over its size. A cache that
+    can't be written (a read-only replica) costs the tile nothing: it is served anyway."""
+    row = {k: v for k, v in key.items() if k != "dated"}
+    row.update(
+        version=version,
+        ledger_seq=seen[0],
+        epoch=seen[1],
+        day=seen[2],
+        body_gzip=made.body_gzip,
+        size_bytes=made.size,
+        sha1=made.sha1,
+    )
+    try:
+        conn.execute(text(sql("service.sql", "tiles_cache_store.sql")), row)
+        conn.commit()
+        state.stored += 1
+        newer = (seen[0], seen[1]) > state.pruned_for[:2] if state.pruned_for else True
+        if newer:
+            state.pruned_for = seen
+            conn.execute(
+                text(sql("service.sql", "tiles_cache_prune.sql")),
+                {"ledger_seq": seen[0], "epoch": seen[1]},
+            )
+            conn.commit()
+        if state.stored % TRIM_EVERY == 0:
+            size = conn.execute(text("SELECT pg_total_relation_size('tile_cache')")).scalar()
+            if size > cache_max_mb * 1024 * 1024:
+                conn.execute(text(sql("service.sql", "tiles_cache_trim.sql")))
+                conn.commit()
+    except DBAPIError:
+        conn.rollback()
+        logging.getLogger(__name__).warning("could not keep a tile in tile_cache", exc_info=True)
 
 
 def context_layer_names(conn: Connection) -> list[str]:
@@ -118,8 +258,9 @@ def context_layer_names(conn: Connection) -> list[str]:
 def vector_tile(
     conn: Connection, *, layer: str, tile: Tile, storage_srid: int, park: str | None = None
 ) -> bytes:
-    """The MVT of *layer* at *tile* (only *park*'s features when given); empty bytes when
-    nothing is there. Parcels up to :data:`OVERVIEW_MAX_ZOOM` come as an overview of
+    """The MVT of *layer* at *tile* (only *park*'s features when given), made now (see
+    :func:`cached_tile` for the one kept for every worker); empty bytes when nothing is
+    there. Parcels up to :data:`OVERVIEW_MAX_ZOOM` come as an overview of
     cells (each with the class and status most of its parcels have, their park,
     count and area, and ``overview: true``); from the next zoom on, each parcel with the
     properties of the API. Raises :class:`NotFound` for a layer there are no tiles of."""
@@ -152,18 +293,12 @@ def vector_tile(
         where = f" AND {spec.park_column} = :park"
         params["park"] = park
     if layer == "parcels" and tile.z <= OVERVIEW_MAX_ZOOM:
-        seq = conn.execute(text("SELECT last_seq FROM ledger_head")).scalar()
-        key = (conn.engine.url.render_as_string(), tile, park, storage_srid, seq)
-
-        def make() -> bytes:
-            a, b, c, d, e, f = tile_affine(tile, storage_srid)
-            params.update(cell=OVERVIEW_CELL, a=a, b=b, c=c, d=d, e=e, f=f)
-            query = sql("service.sql", "tiles_parcels_overview.sql").replace("{where}", where)
-            # The cells are grouped by sorting tens of thousands of small rows: in memory.
-            conn.execute(text("SET LOCAL work_mem = '32MB'"))
-            return bytes(conn.execute(text(query), params).scalar_one())
-
-        return OVERVIEW_CACHE.get_or_make(key, make)
+        a, b, c, d, e, f = tile_affine(tile, storage_srid)
+        params.update(cell=OVERVIEW_CELL, a=a, b=b, c=c, d=d, e=e, f=f)
+        query = sql("service.sql", "tiles_parcels_overview.sql").replace("{where}", where)
+        # The cells are grouped by sorting tens of thousands of small rows: in memory.
+        conn.execute(text("SET LOCAL work_mem = '32MB'"))
+        return bytes(conn.execute(text(query), params).scalar_one())
     query = sql("service.sql", spec.sql_file).replace("{where}", where)
     return bytes(conn.execute(text(query), params).scalar_one())
 
@@ -191,11 +326,16 @@ def prefetch_overview(
     *,
     storage_srid: int,
     park: str | None = None,
+    cache_max_mb: float | None = None,
 ) -> threading.Thread | None:
     """Start making, in the background, the overview parcel tiles a map of the parks'
-    lon/lat *boxes* asks for first, while its page and scripts load (nothing when it opens
-    on full-detail tiles). Returns the thread (tests wait on it)."""
-    if not boxes:
+    lon/lat *boxes* asks for first, into the tile cache, while its page and scripts load
+    (nothing when it opens on full-detail tiles, or when there is no cache: *cache_max_mb*,
+    by default the setting ``PARKS_TILE_CACHE_MAX_MB``, is 0). Returns the thread (tests
+    wait on it)."""
+    if cache_max_mb is None:
+        cache_max_mb = get_settings().tile_cache_max_mb
+    if not boxes or cache_max_mb <= 0:
         return None
     wanted = []
     for z in prefetch_zooms(boxes):
@@ -208,8 +348,13 @@ def prefetch_overview(
         try:
             with engine.connect() as conn:
                 for tile in wanted:
-                    vector_tile(
-                        conn, layer="parcels", tile=tile, storage_srid=storage_srid, park=park
+                    cached_tile(
+                        conn,
+                        layer="parcels",
+                        tile=tile,
+                        storage_srid=storage_srid,
+                        park=park,
+                        cache_max_mb=cache_max_mb,
                     )
                     conn.rollback()  # end the transaction: SET LOCAL, snapshot
         except Exception:  # a prefetch is a courtesy: the browser's requests still work

@@ -14,19 +14,24 @@ the candidates a search meets — and kept.
 What is kept, per database (all of it disposable; the database stays the truth):
 
 * the current parcels' attributes (version id, code, park, class and its parent class,
-  status, area, bounding box), reloaded when the ledger moves on: every committed change
-  to parcel versions appends a ledger row at commit, in commit order, so a search never
-  sees parcels older than the last change committed before it began;
+  status, area, bounding box) as of a ledger row. Every committed change to parcel
+  versions appends a ledger row at commit, in commit order, so a search that first reads
+  the last ledger row and brings the index up to it never sees parcels older than the
+  last change committed before it began. Bringing it up is incremental: only the versions
+  made or ended by the change sets of the newer ledger rows are read (a direct SQL write
+  has its change set too, made for it by the database) and patched into the arrays;
 * the geometry of each version met so far (storage CRS, planar metres);
 * per (layer, kind), the distance from each version's edge to the nearest feature —
   shapely/GEOS planar distance in the storage CRS; lines are cut into pieces of at most
   100 m so the search tree prunes well (the nearest piece is as near as the nearest line);
   all dropped when the context layers change;
 * for pairs of current parcels whose boxes meet, whether they share an edge (boundaries
-  meeting in a line: DE-9IM ``****1****``), kept by version pair.
+  meeting in a line: DE-9IM ``****1****``).
 
-Everything is keyed by version id; when the current parcels change, what is known about
-versions still current is carried over.
+What is known about a version is carried over to the versions that follow it with the
+very same geometry (a status change, a supply, a rezoning makes a new version of an
+unchanged shape): rows are keyed by *geometry key*, the first version of an unbroken run
+of identical geometries of a parcel, and distances and edge sharing go with the key.
 """
 
 from __future__ import annotations
@@ -47,6 +52,11 @@ PIECE_M = 100.0
 MAX_DATABASES = 8
 #: Sharing an edge: the boundaries meet in a line.
 SHARES_EDGE = "****1****"
+#: More new ledger rows than this since the index was made: load it afresh instead.
+MAX_PATCH_LEDGER_ROWS = 500
+#: New parcels whose box pairs a patch finds by comparing with every box (more: the pairs
+#: are found afresh when a search next needs them).
+MAX_BRUTE_FORCE_BOXES = 64
 
 #: The database (a copy made from a template is another one) and its last ledger row.
 _TOKEN_SQL = """
@@ -57,13 +67,41 @@ SELECT (SELECT oid FROM pg_database WHERE datname = current_database()) AS db,
 _CONTEXT_TOKEN_SQL = """
 SELECT count(*), coalesce(max(id), 0), coalesce(max(xmin::text::bigint), 0) FROM context_feature
 """
-_PARCELS_SQL = """
-SELECT v.version_id, v.parcel_code, v.park, v.land_use_code,
+_COLUMNS = """
+v.version_id, v.parcel_code, v.park, v.land_use_code,
        coalesce(c.parent_code, '') AS parent_code, v.status, v.area_m2,
        ST_XMin(v.geom) AS x0, ST_YMin(v.geom) AS y0, ST_XMax(v.geom) AS x1,
-       ST_YMax(v.geom) AS y1
+       ST_YMax(v.geom) AS y1"""
+#: The last ledger row and the current parcels as one CSV text (a value the driver takes
+#: whole: several times faster than rows, or COPY's message a row), in one statement — one
+#: snapshot, so the parcels are exactly those standing after that ledger row.
+_PARCELS_SQL = """
+SELECT (SELECT coalesce(max(seq), 0) FROM ledger),
+       string_agg(concat_ws(',', v.version_id,
+                            '"' || replace(v.parcel_code, '"', '""') || '"',
+                            '"' || replace(v.park, '"', '""') || '"',
+                            '"' || replace(v.land_use_code, '"', '""') || '"',
+                            '"' || replace(coalesce(c.parent_code, ''), '"', '""') || '"',
+                            '"' || replace(v.status, '"', '""') || '"',
+                            v.area_m2,
+                            ST_XMin(v.geom), ST_YMin(v.geom), ST_XMax(v.geom), ST_YMax(v.geom)),
+                  E'\\n' ORDER BY v.version_id)
   FROM parcel_version v JOIN land_use_class c ON c.code = v.land_use_code
  WHERE v.valid_to IS NULL
+"""
+#: The ledger rows after :seq (one more than the patch takes, to tell when it is too many).
+_LEDGER_SINCE_SQL = """
+SELECT seq, change_set_id FROM ledger WHERE seq > :seq ORDER BY seq LIMIT :limit
+"""
+#: The versions those change sets ended (served by ``parcel_version_ended_by``) ...
+_ENDED_SQL = "SELECT version_id FROM parcel_version WHERE ended_by_change_set_id = ANY(:cs)"
+#: ... and those they made that still stood after the last of them (a later change set
+#: may have ended one since: it is still current as of the index's ledger row).
+_MADE_SQL = f"""
+SELECT {_COLUMNS}, ST_AsBinary(v.geom) AS wkb
+  FROM parcel_version v JOIN land_use_class c ON c.code = v.land_use_code
+ WHERE v.change_set_id = ANY(:cs)
+   AND (v.ended_by_change_set_id IS NULL OR v.ended_by_change_set_id <> ALL(:cs))
  ORDER BY v.version_id
 """
 _GEOMS_SQL = "SELECT version_id, ST_AsBinary(geom) FROM parcel_version WHERE version_id = ANY(:ids)"
@@ -72,47 +110,89 @@ SELECT ST_AsBinary(geom) FROM context_feature
  WHERE layer = :layer AND (CAST(:kind AS text) IS NULL OR kind = :kind)
 """
 _CATEGORIES = ("park", "land_use_code", "parent_code", "status")
+_ATTRIBUTES = ("version_id", "parcel_code", *_CATEGORIES)
+_NUMBERS = ("area_m2", "x0", "y0", "x1", "y1")
+
+Key = tuple[str, str | None]
+
+
+class Category:
+    """A categorical column: an integer code per row and the values the codes stand for
+    (``column[rows]`` gives the values, like an array)."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: np.ndarray, values: list[str]) -> None:
+        self.codes = codes
+        self.values = np.array(values, dtype=object)
+
+    def __getitem__(self, rows):
+        return self.values[self.codes[rows]]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def isin(self, values) -> np.ndarray:
+        wanted = np.flatnonzero(np.isin(self.values, list(values)))
+        return np.isin(self.codes, wanted)
+
+    def taken(self, keep: np.ndarray, more: list[str]) -> Category:
+        """The rows where *keep*, then rows of the values *more* (new values appended)."""
+        position = {v: i for i, v in enumerate(self.values.tolist())}
+        values = self.values.tolist()
+        fresh = np.empty(len(more), dtype=self.codes.dtype)
+        for i, value in enumerate(more):
+            if value not in position:
+                position[value] = len(values)
+                values.append(value)
+            fresh[i] = position[value]
+        return Category(np.concatenate([self.codes[keep], fresh]), values)
+
+    def reordered(self, order: np.ndarray) -> Category:
+        return Category(self.codes[order], self.values.tolist())
 
 
 @dataclass
 class Parcels:
-    """The current parcels, one row each, ordered by version id (arrays of one length).
-    ``codes[column]`` holds each categorical column as integer codes with its values."""
+    """The current parcels as of ledger row ``token[1]``, one row each, ordered by version
+    id (arrays of one length; the categorical columns as :class:`Category`). The rest is
+    what is known of the rows so far, filled lazily under the store's lock (see the module
+    docstring)."""
 
     token: tuple
     version_id: np.ndarray
     parcel_code: np.ndarray
-    park: np.ndarray
-    land_use_code: np.ndarray
-    parent_code: np.ndarray
-    status: np.ndarray
+    park: Category
+    land_use_code: Category
+    parent_code: Category
+    status: Category
     area_m2: np.ndarray
     bounds: np.ndarray  # (n, 4): xmin, ymin, xmax, ymax in the storage CRS
-    codes: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    geom_key: np.ndarray  # int64 per row: see the module docstring
+    geoms: np.ndarray  # shapely or None, per row
+    context: tuple | None = None  # the context layers the distances were measured to
+    dist: dict[Key, np.ndarray] = field(default_factory=dict)  # NaN: no such feature
+    known: dict[Key, np.ndarray] = field(default_factory=dict)
+    pairs: np.ndarray | None = None  # (m, 2) rows whose boxes meet, i < j
+    pair_touch: np.ndarray | None = None  # int8 per pair: -1 unknown, 0, 1
 
     def __len__(self) -> int:
         return len(self.version_id)
 
     def isin(self, column: str, values) -> np.ndarray:
         """Rows whose categorical *column* is one of *values* (a boolean mask)."""
-        codes, uniques = self.codes[column]
-        wanted = [i for i, u in enumerate(uniques) if u in set(values)]
-        return np.isin(codes, wanted)
+        return getattr(self, column).isin(values)
 
 
 @dataclass
 class _Store:
-    """One database's index, aligned with ``parcels``. ``lock`` guards all of it."""
+    """One database's index: its latest parcels, the context layers' search trees and
+    what is known of edge sharing. ``lock`` guards all of it and every Parcels' caches."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     parcels: Parcels | None = None
-    geoms: np.ndarray | None = None  # shapely or None, per row
     context_token: tuple | None = None
-    trees: dict[tuple[str, str | None], shapely.STRtree | None] = field(default_factory=dict)
-    dist: dict[tuple[str, str | None], np.ndarray] = field(default_factory=dict)  # NaN: none
-    known: dict[tuple[str, str | None], np.ndarray] = field(default_factory=dict)
-    pairs: np.ndarray | None = None  # (m, 2) rows whose boxes meet, i < j
-    pair_touch: np.ndarray | None = None  # int8 per pair: -1 unknown, 0, 1
+    trees: dict[Key, shapely.STRtree | None] = field(default_factory=dict)
     touch_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     touch_vals: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
@@ -134,89 +214,193 @@ def _store(conn: Connection) -> _Store:
 
 
 def current_parcels(conn: Connection) -> Parcels:
-    """The current parcels as of the last committed change (reloaded when the ledger has
-    moved on since the last call, keeping what is known about versions still current)."""
+    """The current parcels as of the last committed change (or later): brought up to the
+    last ledger row when it has moved on, by patching in what the newer change sets made
+    and ended; loaded whole the first time, for another database, or after many rows."""
     store = _store(conn)
-    token = tuple(conn.execute(text(_TOKEN_SQL)).one())
+    db, seq = conn.execute(text(_TOKEN_SQL)).one()
     with store.lock:
-        if store.parcels is None or store.parcels.token != token:
-            _replace_parcels(store, _load_parcels(conn, token))
+        old = store.parcels
+        if old is None or old.token[0] != db:
+            store.parcels = _load_parcels(conn, db)
+        elif old.token[1] < seq:
+            store.parcels = _patched(conn, store, old) or _load_parcels(conn, db)
         return store.parcels
 
 
-def _load_parcels(conn: Connection, token: tuple) -> Parcels:
-    # COPY and pandas' CSV reader: several times faster than rows through the driver
-    buffer = io.BytesIO()
-    query = f"COPY ({_PARCELS_SQL}) TO STDOUT WITH (FORMAT csv)"
-    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(query) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    buffer.seek(0)
-    names = ["version_id", "parcel_code", "park", "land_use_code", "parent_code", "status"]
-    numbers = ["area_m2", "x0", "y0", "x1", "y1"]
+def _load_parcels(conn: Connection, db: int) -> Parcels:
+    seq, body = conn.execute(text(_PARCELS_SQL)).one()
     frame = pd.read_csv(
-        buffer,
-        names=names + numbers,
-        dtype={**{n: str for n in names[1:]}, "version_id": np.int64},
+        io.StringIO(body or ""),
+        names=[*_ATTRIBUTES, *_NUMBERS],
+        dtype={**{n: str for n in _ATTRIBUTES[1:]}, "version_id": np.int64},
         keep_default_na=False,
     )
+    version_id = frame["version_id"].to_numpy(dtype=np.int64)
+    categories = {}
+    for column in _CATEGORIES:
+        codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object))
+        categories[column] = Category(codes.astype(np.int64), [str(u) for u in uniques])
+    return Parcels(
+        token=(db, int(seq)),
+        version_id=version_id,
+        parcel_code=frame["parcel_code"].to_numpy(dtype=object),
+        **categories,
+        area_m2=frame["area_m2"].to_numpy(dtype=np.float64),
+        bounds=frame[["x0", "y0", "x1", "y1"]].to_numpy(dtype=np.float64),
+        geom_key=version_id.copy(),
+        geoms=np.full(len(frame), None, dtype=object),
+    )
+
+
+# --- bringing the index up to the last ledger row ---------------------------------------------
+
+
+def _patched(conn: Connection, store: _Store, old: Parcels) -> Parcels | None:
+    """*old* brought up to the last ledger row by the versions the newer change sets made
+    and ended; None when there are too many of them (load afresh instead)."""
+    ledger = conn.execute(
+        text(_LEDGER_SINCE_SQL), {"seq": old.token[1], "limit": MAX_PATCH_LEDGER_ROWS + 1}
+    ).all()
+    if not ledger or len(ledger) > MAX_PATCH_LEDGER_ROWS:
+        return None
+    seq = int(ledger[-1][0])
+    change_sets = [int(cs) for _, cs in ledger if cs is not None]
+    ended = conn.execute(text(_ENDED_SQL), {"cs": change_sets}).scalars().all()
+    made = conn.execute(text(_MADE_SQL), {"cs": change_sets}).all()
+    keep = ~_rows_of(old, np.array(ended, dtype=np.int64))
+    held = _rows_of(old, np.array([r[0] for r in made], dtype=np.int64), among=keep)
+    made = [r for r, h in zip(made, held, strict=True) if not h]
+    if (~keep).sum() + len(made) > max(1000, len(old) // 4):
+        return None  # much of the city changed: a fresh load is as quick
+    return _patch(store, old, keep, made, token=(old.token[0], seq))
+
+
+def _rows_of(parcels: Parcels, version_ids: np.ndarray, *, among: np.ndarray | None = None):
+    """Without *among*: a mask of *parcels*' rows holding one of *version_ids*. With it:
+    whether each of *version_ids* is held by a row where *among* is true."""
+    n = len(parcels)
+    pos = np.minimum(np.searchsorted(parcels.version_id, version_ids), max(n - 1, 0))
+    hit = parcels.version_id[pos] == version_ids if n else np.zeros(len(version_ids), bool)
+    if among is not None:
+        return hit & among[pos] if n else hit
+    mask = np.zeros(n, dtype=bool)
+    mask[pos[hit]] = True
+    return mask
+
+
+def _patch(store: _Store, old: Parcels, keep: np.ndarray, made: list, *, token) -> Parcels:
+    """A new Parcels: *old*'s rows where *keep*, plus the *made* ones (rows of
+    :data:`_MADE_SQL`, by version id), ordered by version id, with what is known of the
+    kept rows — and of the new ones whose geometry is a kept-back old row's — carried."""
+    k = len(made)
+    columns = list(zip(*made, strict=True)) if k else [()] * (len(_ATTRIBUTES) + 6)
+    new = dict(zip([*_ATTRIBUTES, *_NUMBERS, "wkb"], columns, strict=True))
+    version_id = np.array(new["version_id"], dtype=np.int64)
+    parcel_code = np.array(new["parcel_code"], dtype=object)
+    bounds = np.array([new[c] for c in ("x0", "y0", "x1", "y1")], dtype=np.float64).T
+    new_geoms = np.full(k, None, dtype=object)
+    if k:
+        new_geoms[:] = shapely.from_wkb([bytes(w) for w in new["wkb"]])
+    # A new version of a parcel the index held, with the very same geometry, inherits
+    # that row's geometry key and what is known of it.
+    geom_key = version_id.copy()
+    inherits = np.full(k, -1, dtype=np.int64)
+    if k and len(old):
+        # (a parcel has one current version: the one it had is among those ended)
+        old_row = {old.parcel_code[j]: j for j in np.flatnonzero(~keep).tolist()}
+        for i, code in enumerate(parcel_code.tolist()):
+            j = old_row.get(code)
+            same = j is not None and old.geoms[j] is not None
+            if same and shapely.equals_exact(old.geoms[j], new_geoms[i], tolerance=0):
+                inherits[i], geom_key[i] = j, old.geom_key[j]
+    has = inherits >= 0
+
+    def joined(a: np.ndarray, b) -> np.ndarray:
+        return np.concatenate([a[keep], np.asarray(b, dtype=a.dtype).reshape(-1, *a.shape[1:])])
+
     parcels = Parcels(
         token=token,
-        version_id=frame["version_id"].to_numpy(dtype=np.int64),
-        parcel_code=frame["parcel_code"].to_numpy(dtype=object),
-        park=frame["park"].to_numpy(dtype=object),
-        land_use_code=frame["land_use_code"].to_numpy(dtype=object),
-        parent_code=frame["parent_code"].to_numpy(dtype=object),
-        status=frame["status"].to_numpy(dtype=object),
-        area_m2=frame["area_m2"].to_numpy(dtype=np.float64),
-        bounds=frame[numbers[1:]].to_numpy(dtype=np.float64),
+        version_id=joined(old.version_id, version_id),
+        parcel_code=joined(old.parcel_code, parcel_code),
+        **{c: getattr(old, c).taken(keep, [str(v) for v in new[c]]) for c in _CATEGORIES},
+        area_m2=joined(old.area_m2, new["area_m2"]),
+        bounds=joined(old.bounds, bounds),
+        geom_key=joined(old.geom_key, geom_key),
+        geoms=joined(old.geoms, new_geoms),
+        context=old.context,
     )
-    for column in _CATEGORIES:
-        codes, uniques = pd.factorize(getattr(parcels, column))
-        parcels.codes[column] = (codes, [str(u) for u in uniques])
+    for key, values in old.dist.items():
+        inherited, known = np.full(k, np.nan), np.zeros(k, dtype=bool)
+        inherited[has] = values[inherits[has]]
+        known[has] = old.known[key][inherits[has]]
+        parcels.dist[key] = joined(values, inherited)
+        parcels.known[key] = joined(old.known[key], known)
+    if old.pairs is not None and k <= MAX_BRUTE_FORCE_BOXES:
+        parcels.pairs, parcels.pair_touch, added_pairs = _patched_pairs(
+            old, keep, parcels.bounds, k
+        )
+        _recall_touch(store, parcels, added_pairs)
+    if len(parcels) > 1 and np.any(parcels.version_id[1:] < parcels.version_id[:-1]):
+        _reorder(parcels, np.argsort(parcels.version_id, kind="stable"))
     return parcels
 
 
-def _replace_parcels(store: _Store, new: Parcels) -> None:
-    """Switch *store* to *new*, carrying over what is known of versions in both."""
-    old = store.parcels
-    n = len(new)
-    geoms = np.full(n, None, dtype=object)
-    dist = {key: np.full(n, np.nan) for key in store.dist}
-    known = {key: np.zeros(n, dtype=bool) for key in store.known}
-    if old is not None and len(old) and n:
-        pos = np.minimum(np.searchsorted(old.version_id, new.version_id), len(old) - 1)
-        hit = old.version_id[pos] == new.version_id
-        if store.geoms is not None:
-            geoms[hit] = store.geoms[pos[hit]]
-        for key in dist:
-            dist[key][hit] = store.dist[key][pos[hit]]
-            known[key][hit] = store.known[key][pos[hit]]
-    store.parcels, store.geoms, store.dist, store.known = new, geoms, dist, known
-    store.pairs = store.pair_touch = None
+def _patched_pairs(
+    old: Parcels, keep: np.ndarray, bounds: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The box pairs of the rows *old*'s kept ones and then *k* added ones (*bounds*):
+    *old*'s among the kept rows, renumbered, and each added row's with the rows before it;
+    with what is known of them, and the positions of the added pairs."""
+    n_kept = int(keep.sum())
+    where = np.full(len(old), -1, dtype=np.int64)
+    where[keep] = np.arange(n_kept)
+    a, b = where[old.pairs[:, 0]], where[old.pairs[:, 1]]
+    stays = (a >= 0) & (b >= 0)
+    pairs, touch = [np.column_stack([a[stays], b[stays]])], [old.pair_touch[stays]]
+    for i in range(n_kept, n_kept + k):
+        x0, y0, x1, y1 = bounds[i]
+        b = bounds[:i]
+        meet = np.flatnonzero((b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0))
+        pairs.append(np.column_stack([meet, np.full(len(meet), i)]))
+        touch.append(np.full(len(meet), -1, dtype=np.int8))
+    n_stay = len(pairs[0])
+    pairs_all = np.concatenate(pairs).astype(np.int64)
+    return pairs_all, np.concatenate(touch), np.arange(n_stay, len(pairs_all))
 
 
-def _ensure_geoms(conn: Connection, store: _Store, rows: np.ndarray) -> np.ndarray:
+def _reorder(parcels: Parcels, order: np.ndarray) -> None:
+    """Put *parcels*' rows in *order* (every per-row array, and the pairs renumbered)."""
+    for name in ("version_id", "parcel_code", "area_m2", "bounds", "geom_key", "geoms"):
+        setattr(parcels, name, getattr(parcels, name)[order])
+    for column in _CATEGORIES:
+        setattr(parcels, column, getattr(parcels, column).reordered(order))
+    for key in parcels.dist:
+        parcels.dist[key], parcels.known[key] = parcels.dist[key][order], parcels.known[key][order]
+    if parcels.pairs is not None:
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        parcels.pairs = np.sort(rank[parcels.pairs], axis=1)
+
+
+# --- what is known of the rows ----------------------------------------------------------------
+
+
+def _ensure_geoms(conn: Connection, parcels: Parcels, rows: np.ndarray) -> np.ndarray:
     """The geometry of each row (loading those not met yet)."""
-    missing = rows[pd.isna(store.geoms[rows])]
+    missing = rows[pd.isna(parcels.geoms[rows])]
     if len(missing):
-        vids = store.parcels.version_id[missing]
+        vids = parcels.version_id[missing]
         found = dict(conn.execute(text(_GEOMS_SQL), {"ids": vids.tolist()}).all())
-        store.geoms[missing] = shapely.from_wkb([bytes(found[int(v)]) for v in vids])
-    return store.geoms[rows]
+        parcels.geoms[missing] = shapely.from_wkb([bytes(found[int(v)]) for v in vids])
+    return parcels.geoms[rows]
 
 
 def geometries(conn: Connection, parcels: Parcels, rows: np.ndarray) -> np.ndarray:
     """The geometry (shapely, storage CRS) of each of *rows* of *parcels*."""
     store = _store(conn)
     with store.lock:
-        _check_current(store, parcels)
-        return _ensure_geoms(conn, store, rows)
-
-
-def _check_current(store: _Store, parcels: Parcels) -> None:
-    if store.parcels is not parcels:  # another request moved the index on meanwhile
-        _replace_parcels(store, parcels)
+        return _ensure_geoms(conn, parcels, rows)
 
 
 def distances(
@@ -229,21 +413,23 @@ def distances(
     context_token = tuple(conn.execute(text(_CONTEXT_TOKEN_SQL)).one())
     key = (layer, kind)
     with store.lock:
-        _check_current(store, parcels)
         if store.context_token != context_token:
             store.trees.clear()
-            store.dist.clear()
-            store.known.clear()
             store.context_token = context_token
+        if parcels.context != context_token:
+            parcels.dist.clear()
+            parcels.known.clear()
+            parcels.context = context_token
         if key not in store.trees:
             store.trees[key] = _feature_tree(conn, layer=layer, kind=kind)
-            store.dist[key] = np.full(len(parcels), np.nan)
-            store.known[key] = np.zeros(len(parcels), dtype=bool)
-        dist, known = store.dist[key], store.known[key]
+        if key not in parcels.dist:
+            parcels.dist[key] = np.full(len(parcels), np.nan)
+            parcels.known[key] = np.zeros(len(parcels), dtype=bool)
+        dist, known = parcels.dist[key], parcels.known[key]
         missing = rows[~known[rows]]
         tree = store.trees[key]
         if len(missing) and tree is not None:
-            geoms = _ensure_geoms(conn, store, missing)
+            geoms = _ensure_geoms(conn, parcels, missing)
             (source, _piece), found = tree.query_nearest(
                 geoms, return_distance=True, all_matches=False
             )
@@ -284,43 +470,47 @@ def touching_pairs(conn: Connection, parcels: Parcels, rows: np.ndarray) -> np.n
         return np.zeros((0, 2), dtype=np.int64)
     store = _store(conn)
     with store.lock:
-        _check_current(store, parcels)
-        if store.pairs is None:
-            _box_pairs(store)
+        if parcels.pairs is None:
+            _box_pairs(store, parcels)
         local = np.full(len(parcels), -1, dtype=np.int64)
         local[rows] = np.arange(len(rows))
-        among = (local[store.pairs[:, 0]] >= 0) & (local[store.pairs[:, 1]] >= 0)
-        todo = np.flatnonzero(among & (store.pair_touch < 0))
+        among = (local[parcels.pairs[:, 0]] >= 0) & (local[parcels.pairs[:, 1]] >= 0)
+        todo = np.flatnonzero(among & (parcels.pair_touch < 0))
         if len(todo):
-            a, b = store.pairs[todo, 0], store.pairs[todo, 1]
-            _ensure_geoms(conn, store, np.unique(np.concatenate([a, b])))
-            answer = shapely.relate_pattern(store.geoms[a], store.geoms[b], SHARES_EDGE)
-            store.pair_touch[todo] = answer.astype(np.int8)
+            a, b = parcels.pairs[todo, 0], parcels.pairs[todo, 1]
+            _ensure_geoms(conn, parcels, np.unique(np.concatenate([a, b])))
+            answer = shapely.relate_pattern(parcels.geoms[a], parcels.geoms[b], SHARES_EDGE)
+            parcels.pair_touch[todo] = answer.astype(np.int8)
             _remember_touch(store, _pair_keys(parcels, a, b), answer.astype(np.int8))
-        chosen = np.flatnonzero(among & (store.pair_touch == 1))
-        out = local[store.pairs[chosen]]
+        chosen = np.flatnonzero(among & (parcels.pair_touch == 1))
+        out = local[parcels.pairs[chosen]]
     return np.sort(out, axis=1)
 
 
-def _box_pairs(store: _Store) -> None:
-    """Every pair of current parcels whose bounding boxes meet, with what is known of
-    whether they share an edge."""
-    parcels = store.parcels
+def _box_pairs(store: _Store, parcels: Parcels) -> None:
+    """Every pair of *parcels* whose bounding boxes meet, with what is known of whether
+    they share an edge."""
     boxes = shapely.box(*parcels.bounds.T)
     left, right = shapely.STRtree(boxes).query(boxes)
     keep = left < right
-    store.pairs = np.column_stack([left[keep], right[keep]]).astype(np.int64)
-    store.pair_touch = np.full(len(store.pairs), -1, dtype=np.int8)
-    if len(store.touch_keys) and len(store.pairs):
-        keys = _pair_keys(parcels, store.pairs[:, 0], store.pairs[:, 1])
-        pos = np.minimum(np.searchsorted(store.touch_keys, keys), len(store.touch_keys) - 1)
-        hit = store.touch_keys[pos] == keys
-        store.pair_touch[hit] = store.touch_vals[pos[hit]]
+    parcels.pairs = np.column_stack([left[keep], right[keep]]).astype(np.int64)
+    parcels.pair_touch = np.full(len(parcels.pairs), -1, dtype=np.int8)
+    _recall_touch(store, parcels, np.arange(len(parcels.pairs)))
+
+
+def _recall_touch(store: _Store, parcels: Parcels, which: np.ndarray) -> None:
+    """Fill in what is known of edge sharing for pairs *which* of *parcels*."""
+    if not len(store.touch_keys) or not len(which):
+        return
+    keys = _pair_keys(parcels, parcels.pairs[which, 0], parcels.pairs[which, 1])
+    pos = np.minimum(np.searchsorted(store.touch_keys, keys), len(store.touch_keys) - 1)
+    hit = store.touch_keys[pos] == keys
+    parcels.pair_touch[which[hit]] = store.touch_vals[pos[hit]]
 
 
 def _pair_keys(parcels: Parcels, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    va, vb = parcels.version_id[a], parcels.version_id[b]
-    return np.minimum(va, vb) * (1 << 31) + np.maximum(va, vb)
+    ka, kb = parcels.geom_key[a], parcels.geom_key[b]
+    return np.minimum(ka, kb) * (1 << 31) + np.maximum(ka, kb)
 
 
 def _remember_touch(store: _Store, keys: np.ndarray, values: np.ndarray) -> None:

@@ -5,10 +5,12 @@ the GeoJSON ones return JSON *text*, ready to send."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from gis.crs import area_of_use
 from parks.errors import InvalidParameter
@@ -22,32 +24,13 @@ MAP_PRECISION = 6
 
 @dataclass(frozen=True, slots=True)
 class BBox:
-    """A WGS84 bounding box (minlon, minlat, maxlon, maxlat)."""
+    """A WGS84 bounding box (minlon, minlat, maxlon, maxlat); the API reads it from
+    ``bbox`` (``service.api.params.bbox_param``)."""
 
     minlon: float
     minlat: float
     maxlon: float
     maxlat: float
-
-    @classmethod
-    def parse(cls, value: str, *, parameter: str = "bbox") -> BBox:
-        """Parse ``minlon,minlat,maxlon,maxlat``; raise :class:`InvalidParameter` otherwise."""
-        parts = [p.strip() for p in value.split(",")]
-        if len(parts) != 4:
-            raise InvalidParameter(parameter, "expected minlon,minlat,maxlon,maxlat (4 numbers)")
-        try:
-            minlon, minlat, maxlon, maxlat = (float(p) for p in parts)
-        except ValueError:
-            raise InvalidParameter(parameter, f"not numbers: {value!r}") from None
-        if not all(map(_finite, (minlon, minlat, maxlon, maxlat))):
-            raise InvalidParameter(parameter, "coordinates must be finite")
-        if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180):
-            raise InvalidParameter(parameter, "longitudes must be within -180..180")
-        if not (-90 <= minlat <= 90 and -90 <= maxlat <= 90):
-            raise InvalidParameter(parameter, "latitudes must be within -90..90")
-        if minlon >= maxlon or minlat >= maxlat:
-            raise InvalidParameter(parameter, "min must be less than max on both axes")
-        return cls(minlon, minlat, maxlon, maxlat)
 
     def clipped_to(self, bounds: tuple[float, float, float, float] | None) -> BBox | None:
         """The part of the box inside *bounds* (west, south, east, north), None if none.
@@ -69,12 +52,9 @@ class BBox:
         return clipped
 
 
-def _finite(x: float) -> bool:
-    return x == x and x not in (float("inf"), float("-inf"))
-
-
-def _csv(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
+def _csv(value: str | Iterable[str] | None) -> list[str]:
+    values = [value] if isinstance(value, str) else list(value or ())
+    return [item.strip() for v in values for item in v.split(",") if item.strip()]
 
 
 # --- vocabularies the parameters are checked against -------------------------------------
@@ -95,8 +75,9 @@ def check_park(conn: Connection, park: str | None, *, parameter: str = "park") -
     return park
 
 
-def check_land_uses(conn: Connection, value: str | None) -> list[str]:
-    """The land-use codes in the comma-separated *value*, each checked against the table."""
+def check_land_uses(conn: Connection, value: str | Iterable[str] | None) -> list[str]:
+    """The land-use codes *value* names (a list of codes, or a comma-separated text), each
+    checked against the table: :class:`InvalidParameter` naming ``land_use`` otherwise."""
     codes = _csv(value)
     if not codes:
         return []
@@ -107,18 +88,6 @@ def check_land_uses(conn: Connection, value: str | None) -> list[str]:
             "land_use", f"unknown land-use class {', '.join(unknown)} (GB/T 21010-2017 codes)"
         )
     return codes
-
-
-def check_statuses(value: str | None, allowed, *, parameter: str = "status") -> list[str]:
-    """The statuses in the comma-separated *value*, each one of *allowed*."""
-    values = _csv(value)
-    allowed = [str(a) for a in allowed]
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise InvalidParameter(
-            parameter, f"unknown {parameter} {', '.join(unknown)}; one of: {', '.join(allowed)}"
-        )
-    return values
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -167,9 +136,12 @@ def parcels_geojson(
     offset: int = 0,
     precision: int = API_PRECISION,
     out_srid: int = 4326,
+    stored: bool = True,
 ) -> str:
     """A page of current parcels matching every filter, as FeatureCollection text in
-    EPSG:4326 (or *out_srid*)."""
+    EPSG:4326 (or *out_srid*). In the API's CRS and precision the features are put
+    together from the text stored for each version (``parcel_feature``); with *stored*
+    False, or in another CRS or precision, each is made from its version."""
     where, params = [], {}
     if park:
         where.append("v.park = :park")
@@ -214,11 +186,44 @@ def parcels_geojson(
     if codes is not None:
         where.append("v.parcel_code = ANY(:codes)")
         params["codes"] = codes
-    query = sql("service.sql", "parcels_features.sql").replace(
-        "{where}", "".join(f" AND {w}" for w in where)
+    features_from = (
+        _STORED_FEATURES
+        if stored and (out_srid, precision) == (4326, API_PRECISION) and _has_stored_features(conn)
+        else _NO_STORED_FEATURES
     )
     params.update(limit=limit, offset=offset, precision=precision, out_srid=out_srid)
-    return conn.execute(text(query), params).scalar_one()
+    query = _parcels_page_query("".join(f" AND {w}" for w in where), features_from)
+    return conn.execute(query, params).scalar_one()
+
+
+@lru_cache(maxsize=128)
+def _parcels_page_query(where: str, stored: str) -> TextClause:
+    """parcels_features.sql with its fixed fragments in place, parsed once per combination
+    of filters (the page is the service's busiest query)."""
+    return text(
+        sql("service.sql", "parcels_features.sql")
+        .replace("{where}", where)
+        .replace("{stored}", stored)
+    )
+
+
+#: Where parcels_features.sql finds the stored feature text, and an empty stand-in.
+_STORED_FEATURES = "parcel_feature"
+_NO_STORED_FEATURES = "(SELECT NULL::bigint AS version_id, NULL::text AS head, NULL::text AS tail)"
+#: Databases (by URL) known to have parcel_feature (migration 0008).
+_STORED_FEATURES_IN: dict[str, bool] = {}
+
+
+def _has_stored_features(conn: Connection) -> bool:
+    """Whether the database has ``parcel_feature``: asked once per database and process, so
+    that a service started before the migration still answers (making every feature)."""
+    key = conn.engine.url.render_as_string()
+    found = _STORED_FEATURES_IN.get(key)
+    if found is None:
+        found = conn.execute(text("SELECT to_regclass('parcel_feature') IS NOT NULL")).scalar()
+        if found:  # never remember an absence: the migration may come
+            _STORED_FEATURES_IN[key] = True
+    return bool(found)
 
 
 def parcel_feature(

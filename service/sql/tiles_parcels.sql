@@ -27,7 +27,7 @@ WITH box AS (
            v.supply_mode,
            v.supplied_on::text AS supplied_on,
            round(v.area_m2::numeric, 2)::float8 AS area_m2,
-           round((v.area_m2 * 15 / 10000)::numeric, 4)::float8 AS area_mu,
+           round(m2_to_mu(v.area_m2)::numeric, 4)::float8 AS area_mu,
            round((v.area_m2 / 10000)::numeric, 4)::float8 AS area_ha,
            to_json(v.valid_from) #>> '{}' AS valid_from,
            v.change_set_id

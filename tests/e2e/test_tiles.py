@@ -8,6 +8,7 @@ tile grid worked out here), and tiles are read with an independent MVT decoder
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 
@@ -16,6 +17,7 @@ import pytest
 import shapely
 import support_reads as sr
 from pyproj import Transformer
+from sqlalchemy import text
 
 pytestmark = pytest.mark.e2e
 
@@ -288,16 +290,26 @@ def test_a_city_map_has_its_first_overview_tiles_made_while_it_loads(sample_db_u
     assert tiles.prefetch_zooms(boxes) == [10, 11]
     engine = make_engine(sample_db_url, pool_size=1, max_overflow=1)
     try:
-        thread = tiles.prefetch_overview(engine, boxes, storage_srid=4545)
+        thread = tiles.prefetch_overview(engine, boxes, storage_srid=4545, cache_max_mb=64)
         thread.join(timeout=60)
         assert not thread.is_alive()
         with engine.connect() as conn:
             seq = conn.exec_driver_sql("SELECT last_seq FROM ledger_head").scalar()
-        url = engine.url.render_as_string()
+            # Made into the tile cache every worker reads (service.maps.tiles.cached_tile).
+            kept = {
+                (r.z, r.x, r.y): gzip.decompress(r.body_gzip)
+                for r in conn.execute(
+                    text(
+                        "SELECT z, x, y, body_gzip FROM tile_cache WHERE layer = 'parcels' "
+                        "AND park = '' AND ledger_seq = :seq"
+                    ),
+                    {"seq": seq},
+                )
+            }
         counted = 0
         for z in (10, 11):
             for t in {t for b in boxes for t in tiles_covering(b, z)}:
-                made = tiles.OVERVIEW_CACHE.get((url, t, None, 4545, seq))
+                made = kept.get((t.z, t.x, t.y))
                 assert made is not None, t
                 for f in _decode(made).get("parcels", {}).get("features", []):
                     assert f["properties"]["overview"] is True

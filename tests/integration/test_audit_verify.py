@@ -254,7 +254,7 @@ def test_a_status_altered_behind_the_applications_back_is_named_though_no_land_m
     history, tamper
 ):
     code = history.status_changed
-    version_id, _ = _version(tamper, code)
+    version_id, made_by = _version(tamper, code)
     tamper(
         "parcel_version",
         "UPDATE parcel_version SET status = 'idle' WHERE version_id = %s",
@@ -262,9 +262,15 @@ def test_a_status_altered_behind_the_applications_back_is_named_though_no_land_m
     )
     body = tamper.verify()
     assert body["ok"] is False and body["chain_ok"] is True
-    assert [(p["check"], p["parcel_code"], p["version_id"]) for p in body["problems"]] == [
+    versions = [p for p in body["problems"] if "version_id" in p]
+    assert [(p["check"], p["parcel_code"], p["version_id"]) for p in versions] == [
         ("version_content", code, version_id)
     ]
+    # no ledger row is wrong; the totals by status are (the version moved to 'idle')
+    others = {p["check"] for p in body["problems"] if "version_id" not in p}
+    assert others <= {"totals_effect", "totals_as_of"}
+    moved = problems_where(body, check="totals_effect", change_set_id=made_by)
+    assert {p["status"] for p in moved} == {"idle", "ready"}
 
 
 def test_a_shortened_validity_period_is_named(history, tamper):

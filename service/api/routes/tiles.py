@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path
 from fastapi.responses import Response
 
-from gis.tiles import TileError, check_tile
-from parks.errors import InvalidParameter
 from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.api.params import NOT_FOUND, READ_ERRORS, ParkDep, TileDep
 from service.maps import tiles
-from service.reads import queries as reads
 
-router = APIRouter(tags=["map"])
+router = APIRouter(tags=["map"], responses=READ_ERRORS)
 
 #: Tiles change when a change set commits; a minute of caching keeps the map fresh.
 MAX_AGE_S = 60
@@ -23,7 +20,11 @@ MAX_AGE_S = 60
 @router.get(
     "/tiles/{layer}/{z}/{x}/{y}.pbf",
     response_class=Response,
-    responses={200: {"content": {tiles.MEDIA_TYPE: {}}}, 304: {}, 404: {}, 422: {}},
+    responses={
+        200: {"content": {tiles.MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+        304: {"description": "the tile is unchanged (If-None-Match)"},
+        **NOT_FOUND,
+    },
 )
 def vector_tile(
     conn: ConnDep,
@@ -32,29 +33,65 @@ def vector_tile(
     layer: Annotated[
         str, Path(description="parcels, buildings, projects, parks or a context layer")
     ],
-    z: Annotated[int, Path(description="zoom, 0..22")],
-    x: Annotated[int, Path(description="column, 0..2^z-1")],
-    y: Annotated[int, Path(description="row from the north, 0..2^z-1")],
-    park: Annotated[str | None, Query(description="only this park's features")] = None,
+    tile: TileDep,
+    park: ParkDep,
     if_none_match: Annotated[str | None, Header()] = None,
+    accept_encoding: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One Mapbox Vector Tile of *layer* (EPSG:3857 tile grid, extent 4096), with the same
-    properties as the layer's API, simplified for the zoom. Cached for a minute; the ETag
-    answers a conditional request with 304."""
-    try:
-        tile = check_tile(z, x, y)
-    except TileError as exc:
-        raise InvalidParameter(exc.parameter, exc.message) from None
-    reads.check_park(conn, park)
-    body = tiles.vector_tile(
-        conn, layer=layer, tile=tile, storage_srid=settings.storage_srid, park=park
+    properties as the layer's API, simplified for the zoom. Tiles are made once per change
+    of the data they show and kept for every worker (``PARKS_TILE_CACHE_MAX_MB``); sent
+    gzipped to a client that accepts it. Cached for a minute; the ETag (from the tile's
+    content) answers a conditional request with 304."""
+    made = tiles.cached_tile(
+        conn,
+        layer=layer,
+        tile=tile,
+        storage_srid=settings.storage_srid,
+        park=park,
+        cache_max_mb=settings.tile_cache_max_mb,
     )
-    etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+    gzipped = made.size > 0 and accepts_gzip(accept_encoding)
     headers = {
-        "ETag": etag,
+        # One strong ETag per representation: the gzipped one is marked as such.
+        "ETag": f'"{made.sha1}-gzip"' if gzipped else f'"{made.sha1}"',
         "Cache-Control": f"{'private' if settings.reads_need_token else 'public'}, "
         f"max-age={MAX_AGE_S}",
+        "Vary": "Accept-Encoding",
     }
-    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+    if if_none_match and etag_matches(if_none_match, made.sha1):
         return Response(status_code=304, headers=headers)
-    return Response(content=body, media_type=tiles.MEDIA_TYPE, headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(content=made.body_gzip, media_type=tiles.MEDIA_TYPE, headers=headers)
+    return Response(content=made.body(), media_type=tiles.MEDIA_TYPE, headers=headers)
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header admits gzip (``gzip``, ``x-gzip`` or ``*``
+    with a q-value above 0, RFC 9110 12.5.3)."""
+    for item in (accept_encoding or "").split(","):
+        coding, _, params = item.partition(";")
+        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            return True
+    return False
+
+
+def etag_matches(if_none_match: str, sha1: str) -> bool:
+    """Whether ``If-None-Match`` names this tile (either representation's tag, weak or
+    strong, or ``*``)."""
+    for tag in if_none_match.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        if tag == "*" or tag.removesuffix("-gzip") == sha1:
+            return True
+    return False
