@@ -21,16 +21,13 @@ with ``Accept-Encoding: gzip`` (what a browser or a map client sends) and withou
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import random
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -38,7 +35,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import common
-import httpx
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -256,18 +252,18 @@ def endpoints(database: str) -> list[Endpoint]:
 # --- tipg -------------------------------------------------------------------------------------
 
 
-class TipgServer:
+class TipgServer(common.Server):
     """``uvicorn tipg.main:app`` on a free 127.0.0.1 port, exposing schema ``bench_tipg``
-    of *database*; its log goes to ``bench/out/``."""
+    of *database*; its log goes to ``bench/out/``. Started and stopped as our server is."""
+
+    ready_path = f"/collections/{COLLECTION}"
+    cwd = common.OUT_DIR  # so that no .env file of anyone's is read by tipg's settings
 
     def __init__(self, database: str, *, workers: int = WORKERS, label: str = "tipg") -> None:
-        self.database = database
-        self.workers = workers
-        self.port = common.free_port()
-        self.base_url = f"http://{common.LOCALHOST}:{self.port}"
-        common.OUT_DIR.mkdir(parents=True, exist_ok=True)
-        self.log_path = common.OUT_DIR / f"{label}.log"
-        self.process: subprocess.Popen | None = None
+        super().__init__(database, workers=workers, label=label)
+
+    def app_arguments(self) -> list[str]:
+        return ["tipg.main:app"]
 
     def environment(self) -> dict[str, str]:
         env = {
@@ -292,66 +288,6 @@ class TipgServer:
             }
         )
         return env
-
-    def start(self, *, wait_s: float = 90.0) -> TipgServer:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tipg.main:app",
-            "--host",
-            common.LOCALHOST,
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        self._log = self.log_path.open("w")
-        # cwd: bench/out, so that no .env file of anyone's is read by tipg's settings.
-        self.process = subprocess.Popen(
-            command,
-            cwd=common.OUT_DIR,
-            env=self.environment(),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + wait_s
-        with common.http_client(self.base_url, timeout_s=5.0) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"tipg exited; see {self.log_path}")
-                with contextlib.suppress(httpx.HTTPError):
-                    ready = client.get(f"/collections/{COLLECTION}")
-                    if ready.status_code == 200:
-                        return self
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"tipg did not serve {COLLECTION} within {wait_s:.0f} s")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        self.process = None
-        self._log.close()
-
-    def __enter__(self) -> TipgServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def tipg_version() -> str:

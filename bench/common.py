@@ -171,27 +171,36 @@ class Server:
         self.log_path = OUT_DIR / f"{label}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, *, wait_s: float = 60.0) -> Server:
+    #: What answers 200 once the server is ready; where it runs.
+    ready_path = "/health"
+    cwd = ROOT
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment: ours without PARKS_*, then the database and settings."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARKS_")}
         env["DATABASE_URL"] = db_url(self.database)
         env["PYTHONUNBUFFERED"] = "1"
         env.update({f"PARKS_{k.upper()}": str(v) for k, v in self.settings.items()})
-        from service.api.serving import PROTOCOL  # served as `parks serve` serves it
+        return env
 
+    def app_arguments(self) -> list[str]:
+        """uvicorn's arguments naming the app and how it is served (as `parks serve` does)."""
+        from service.api.serving import PROTOCOL
+
+        return ["service.api.app:app_factory", "--factory", "--http", PROTOCOL]
+
+    def start(self, *, wait_s: float = 60.0) -> Server:
         command = [
             sys.executable,
             "-m",
             "uvicorn",
-            "service.api.app:app_factory",
-            "--factory",
+            *self.app_arguments(),
             "--host",
             LOCALHOST,
             "--port",
             str(self.port),
             "--workers",
             str(self.workers),
-            "--http",
-            PROTOCOL,
             "--log-level",
             "warning",
             "--no-access-log",
@@ -199,25 +208,25 @@ class Server:
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
             command,
-            cwd=ROOT,
-            env=env,
+            cwd=self.cwd,
+            env=self.environment(),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as one, by its id
         )
         deadline = time.monotonic() + wait_s
-        with http_client(self.base_url, timeout_s=2.0) as client:
+        with http_client(self.base_url, timeout_s=5.0) as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
                     raise RuntimeError(
                         f"the server exited; see {self.log_path}:\n{self.log_tail()}"
                     )
                 with contextlib.suppress(httpx.HTTPError):
-                    if client.get("/health").status_code == 200:
+                    if client.get(self.ready_path).status_code == 200:
                         return self
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"the server did not answer /health within {wait_s:.0f} s")
+        raise RuntimeError(f"the server did not answer {self.ready_path} within {wait_s:.0f} s")
 
     def log_tail(self, lines: int = 30) -> str:
         try:
