@@ -318,15 +318,20 @@ def _known(conn: Connection, query: str) -> set[str]:
     return set(conn.execute(text(query)).scalars())
 
 
-def _load_buildings(conn: Connection, frame, srid: int) -> int:
-    parks = _known(conn, "SELECT code FROM park")
-    unknown = [
-        f"building {r.building_code}: unknown park {r.park!r}"
-        for r in frame.itertuples(index=False)
-        if r.park not in parks
-    ]
+def _refuse_unknown(frame, known: set[str], *, key: str, describe) -> None:
+    """Raise :class:`LoadError` naming every row of *frame* whose *key* is not *known*."""
+    unknown = [describe(r) for r in frame.itertuples(index=False) if getattr(r, key) not in known]
     if unknown:
         raise LoadError(unknown)
+
+
+def _load_buildings(conn: Connection, frame, srid: int) -> int:
+    _refuse_unknown(
+        frame,
+        _known(conn, "SELECT code FROM park"),
+        key="park",
+        describe=lambda r: f"building {r.building_code}: unknown park {r.park!r}",
+    )
     rows = [
         {
             "building_code": r.building_code,
@@ -382,14 +387,12 @@ def _load_buildings(conn: Connection, frame, srid: int) -> int:
 
 
 def _load_leases(conn: Connection, frame) -> int:
-    buildings = _known(conn, "SELECT building_code FROM factory_building")
-    unknown = [
-        f"lease {r.lease_id}: unknown building {r.building_code!r}"
-        for r in frame.itertuples(index=False)
-        if r.building_code not in buildings
-    ]
-    if unknown:
-        raise LoadError(unknown)
+    _refuse_unknown(
+        frame,
+        _known(conn, "SELECT building_code FROM factory_building"),
+        key="building_code",
+        describe=lambda r: f"lease {r.lease_id}: unknown building {r.building_code!r}",
+    )
     rows = [
         {
             "lease_id": str(r.lease_id),

@@ -257,17 +257,19 @@ def buildings_geojson(
     precision: int = API_PRECISION,
 ) -> str:
     """Standard factory buildings with leased/vacant floor area, as FeatureCollection text."""
-    where, params = [], {"precision": precision}
-    if park:
-        where.append("fb.park = :park")
-        params["park"] = park
-    if min_vacant_m2 is not None:
-        where.append("fb.floor_area_m2 - coalesce(l.leased_m2, 0) >= :min_vacant")
-        params["min_vacant"] = min_vacant_m2
-    query = sql("service.sql", "buildings_features.sql").replace(
-        "{where}", "".join(f" AND {w}" for w in where)
+    return _filtered_features(
+        conn,
+        "buildings_features.sql",
+        {"precision": precision},
+        [
+            ("fb.park = :park", "park", park),
+            (
+                "fb.floor_area_m2 - coalesce(l.leased_m2, 0) >= :min_vacant",
+                "min_vacant",
+                min_vacant_m2,
+            ),
+        ],
     )
-    return conn.execute(text(query), params).scalar_one()
 
 
 def projects_geojson(
@@ -278,16 +280,26 @@ def projects_geojson(
     precision: int = API_PRECISION,
 ) -> str:
     """Key projects with their sites (union of their parcels), as FeatureCollection text."""
-    where, params = [], {"precision": precision}
-    if park:
-        where.append("p.park = :park")
-        params["park"] = park
-    if statuses:
-        where.append("p.status = ANY(:statuses)")
-        params["statuses"] = statuses
-    query = sql("service.sql", "projects_features.sql").replace(
-        "{where}", "".join(f" AND {w}" for w in where)
+    return _filtered_features(
+        conn,
+        "projects_features.sql",
+        {"precision": precision},
+        [("p.park = :park", "park", park), ("p.status = ANY(:statuses)", "statuses", statuses)],
     )
+
+
+def _filtered_features(
+    conn: Connection, file: str, params: dict[str, Any], filters: list[tuple[str, str, Any]]
+) -> str:
+    """Run the FeatureCollection query in *file* with its ``{where}`` made of the fixed
+    fragments (``(fragment, parameter, value)``) whose value is given (not None, not empty)."""
+    where = ""
+    for fragment, name, value in filters:
+        if value is None or (isinstance(value, str | list | tuple) and not value):
+            continue  # a number, 0 included, is a given value
+        where += f" AND {fragment}"
+        params[name] = value
+    query = sql("service.sql", file).replace("{where}", where)
     return conn.execute(text(query), params).scalar_one()
 
 
