@@ -26,7 +26,6 @@ import math
 import os
 import random
 import re
-import shutil
 import subprocess
 import tempfile
 import time
@@ -315,13 +314,6 @@ class Drive:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def _wrk_binary() -> str:
-    found = shutil.which("wrk")
-    if not found:
-        raise RuntimeError("wrk is not installed (apt-get install wrk)")
-    return found
-
-
 def drive(base_url: str, paths: list[str], *, encoding: str | None, seconds: float) -> Drive:
     """wrk with :data:`CLIENTS` connections sending *paths* round robin for *seconds*."""
     script = LUA % {
@@ -334,7 +326,7 @@ def drive(base_url: str, paths: list[str], *, encoding: str | None, seconds: flo
     try:
         run = subprocess.run(
             [
-                _wrk_binary(),
+                common.wrk(),
                 f"-t{THREADS}",
                 f"-c{CLIENTS}",
                 f"-d{seconds:g}s",

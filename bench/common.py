@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -254,6 +255,22 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def wrk() -> str:
+    """The path of wrk (Debian's package), installed with apt-get when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    log("installing wrk (apt-get)")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise RuntimeError("wrk could not be installed (apt-get install wrk)")
+    return found
 
 
 # --- statistics --------------------------------------------------------------------------

@@ -10,7 +10,6 @@ itself right afterwards.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,19 +62,6 @@ end
 """
 
 
-def _wrk() -> str:
-    """wrk (Debian's package), installed with apt when missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    common.log("installing wrk (apt-get)")
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
-    if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    return shutil.which("wrk") or "wrk"
-
-
 def _parse(output: str) -> dict:
     statuses = dict(
         (int(k), int(v))
@@ -99,7 +85,7 @@ def _parse(output: str) -> dict:
 def run(ws: common.Workspace) -> common.Section:
     section = common.Section("saturation", "The service saturated: 200 concurrent clients")
     database = ws.sample_db()
-    wrk = _wrk()
+    wrk = common.wrk()
     paths = ", ".join(f'"{p}"' for p in MIXED_READS)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % {"paths": paths})
