@@ -9,6 +9,7 @@ latitude, longitude; we always mean x = easting/longitude, y = northing/latitude
 from __future__ import annotations
 
 import math
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -208,3 +209,174 @@ def lonlat_to_xy(lon: float, lat: float, dst_epsg: int = CGCS2000_GK_CM108) -> t
     """One WGS84 point to (easting, northing) in *dst_epsg*."""
     x, y = transformer(WGS84, dst_epsg).transform(lon, lat)
     return float(x), float(y)
+
+
+# --- guessing a missing CRS and checking coordinates against a CRS's area of use ----------------
+
+#: Northings (metres from the equator) that Gauss-Kruger coordinates in China have: about
+#: latitude 18°N (Hainan) to 54°N (Mohe).
+CHINA_NORTHINGS_M = (1_900_000.0, 6_100_000.0)
+#: Eastings within a Gauss-Kruger zone, false easting 500,000 included: a 3-degree zone is
+#: about ±170 km wide at these latitudes, a 6-degree one ±340 km.
+ZONE_EASTINGS_M = (150_000.0, 850_000.0)
+#: CGCS2000 Gauss-Kruger EPSG codes: zone-prefixed 3-degree zones 25..45 (CM 75E..135E) are
+#: EPSG:4513..4533, 6-degree zones 13..23 are EPSG:4491..4501; without the zone prefix, the
+#: 3-degree CMs 75E..135E are EPSG:4534..4554 (so CM 108E is EPSG:4545).
+GK3_ZONES = (25, 45)
+GK6_ZONES = (13, 23)
+
+
+def gk3_zone_epsg(zone: int) -> int:
+    """EPSG code of CGCS2000 / 3-degree Gauss-Kruger zone *zone* (25..45, CM 3 × zone °E),
+    whose eastings carry the zone number in front: 4513 for zone 25, 4524 for zone 36."""
+    return 4513 + (zone - GK3_ZONES[0])
+
+
+def gk6_zone_epsg(zone: int) -> int:
+    """EPSG code of CGCS2000 / 6-degree Gauss-Kruger zone *zone* (13..23, CM 6 × zone − 3 °E),
+    zone-prefixed eastings: 4491 for zone 13, 4497 for zone 19."""
+    return 4491 + (zone - GK6_ZONES[0])
+
+
+def gk3_cm_epsg(central_meridian_deg: int) -> int:
+    """EPSG code of CGCS2000 / 3-degree Gauss-Kruger CM *central_meridian_deg* °E (75..135, a
+    multiple of 3) without zone prefix: 4545 for 108."""
+    if central_meridian_deg % 3 or not 75 <= central_meridian_deg <= 135:
+        raise UnknownCRS(
+            f"no 3-degree Gauss-Kruger zone has central meridian {central_meridian_deg}°E"
+        )
+    return 4534 + (central_meridian_deg - 75) // 3
+
+
+def guess_crs(
+    bounds: tuple[float, float, float, float], *, central_meridian_deg: int = 108
+) -> tuple[int | None, str]:
+    """The likely CRS of a layer that came without one, from its (minx, miny, maxx, maxy),
+    and why: ``(epsg or None, explanation)``, the explanation a sentence for a technician.
+
+    * eastings with a Gauss-Kruger zone number in front (36,4xx,xxx): CGCS2000 3-degree zone
+      25..45 (EPSG:4513..4533) or 6-degree zone 13..23 (EPSG:4491..4501);
+    * eastings 150,000..850,000 with northings of China: a 3-degree CRS without zone prefix,
+      whose central meridian the numbers cannot tell: *central_meridian_deg* is assumed
+      (108°E: EPSG:4545) and the explanation says so;
+    * longitudes and latitudes: CGCS2000 geographic, EPSG:4490 (EPSG:4326 for WGS 84);
+    * anything else: None.
+
+    CGCS2000 is assumed throughout: Xian 1980 and Beijing 1954 coordinates look alike.
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        return None, "cannot tell the CRS: the layer has no coordinates"
+    extent = f"x {_num(minx)} to {_num(maxx)}, y {_num(miny)} to {_num(maxy)}"
+    if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        return CGCS2000, (
+            f"coordinates {extent} look like longitude/latitude; CGCS2000 geographic is "
+            f"EPSG:{CGCS2000} (EPSG:{WGS84} for WGS 84)"
+        )
+    northings = CHINA_NORTHINGS_M[0] <= miny and maxy <= CHINA_NORTHINGS_M[1]
+    zone, rest_min = divmod(minx, ZONE_PREFIX_M)
+    zone_max, rest_max = divmod(maxx, ZONE_PREFIX_M)
+    in_zone = ZONE_EASTINGS_M[0] <= rest_min and rest_max <= ZONE_EASTINGS_M[1]
+    if northings and in_zone and zone == zone_max:
+        zone = int(zone)
+        eastings = f"eastings of {_prefixed(minx, maxx)}"
+        if GK3_ZONES[0] <= zone <= GK3_ZONES[1]:
+            epsg = gk3_zone_epsg(zone)
+            return epsg, (
+                f"{eastings} look like CGCS2000 3-degree Gauss-Krüger with zone prefix {zone} "
+                f"— EPSG:{epsg} (central meridian {3 * zone}°E)"
+            )
+        if GK6_ZONES[0] <= zone <= GK6_ZONES[1]:
+            epsg = gk6_zone_epsg(zone)
+            return epsg, (
+                f"{eastings} look like CGCS2000 6-degree Gauss-Krüger with zone prefix {zone} "
+                f"— EPSG:{epsg} (central meridian {6 * zone - 3}°E)"
+            )
+        if zone == 0:
+            epsg = gk3_cm_epsg(central_meridian_deg)
+            return epsg, (
+                f"eastings of {_num(minx)} to {_num(maxx)} with northings of {_num(miny)} to "
+                f"{_num(maxy)} look like a 3-degree Gauss-Krüger CRS without zone prefix; "
+                f"which central meridian cannot be told from them — for central meridian "
+                f"{central_meridian_deg}°E (assumed) that is EPSG:{epsg} "
+                f"({_crs(epsg).name}); for central meridian c°E it is EPSG:4534 + (c − 75)/3"
+            )
+    return None, (
+        f"cannot tell the CRS from coordinates {extent}: they are neither longitude/latitude "
+        f"nor Gauss-Krüger eastings and northings in China; give the CRS the survey used"
+    )
+
+
+def _prefixed(minx: float, maxx: float) -> str:
+    """Zone-prefixed eastings as a technician reads them: zone and the hundred-kilometre
+    digit kept, the rest masked (``36,4xx,xxx``); a range when the two differ."""
+
+    def masked(value: float) -> str:
+        text = f"{int(value):,}"
+        return text[:4] + "".join("x" if c.isdigit() else c for c in text[4:])
+
+    low, high = masked(minx), masked(maxx)
+    return low if low == high else f"{low} to {high}"
+
+
+def outside_area_of_use(epsg: int, xs, ys, *, margin_deg: float = 0.5) -> np.ndarray:
+    """Which of the points (*xs*, *ys*: arrays in *epsg*'s own units, x = easting or
+    longitude) lie outside the area PROJ says *epsg* is meant for, widened by *margin_deg*
+    degrees on every side: a boolean array, vectorised. Points that cannot be transformed
+    to longitude/latitude, or are not finite, count as outside. A CRS PROJ gives no area for
+    is only checked for transformable points."""
+    xs = np.asarray(xs, dtype=float).ravel()
+    ys = np.asarray(ys, dtype=float).ravel()
+    if xs.shape != ys.shape:
+        raise ValueError(f"xs and ys differ in length ({xs.size} and {ys.size})")
+    lon, lat = transformer(epsg, WGS84).transform(xs, ys, errcheck=False)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    outside = ~(np.isfinite(lon) & np.isfinite(lat) & np.isfinite(xs) & np.isfinite(ys))
+    outside |= (np.abs(lon) > 180 + margin_deg) | (np.abs(lat) > 90 + margin_deg)
+    area = _crs(epsg).area_of_use
+    if area is None:
+        return outside
+    west, east = area.west - margin_deg, area.east + margin_deg
+    if area.west > area.east:  # the area crosses the antimeridian
+        lon_ok = (lon >= west) | (lon <= east)
+    else:
+        lon_ok = (lon >= west) & (lon <= east)
+    lat_ok = (lat >= area.south - margin_deg) & (lat <= area.north + margin_deg)
+    with np.errstate(invalid="ignore"):
+        return outside | ~(lon_ok & lat_ok)
+
+
+def epsg_of(crs) -> int | None:
+    """The EPSG code of *crs* (a pyproj CRS, WKT such as a .prj file's, or anything pyproj
+    reads), or None when it has none.
+
+    ESRI WKT as ArcGIS and QGIS write it (``CGCS2000_3_Degree_GK_CM_108E``) resolves at
+    PROJ's usual confidence. WKT1 without axis order, as GDAL writes it, matches its EPSG
+    entry only at low confidence, sometimes beside another one: a low-confidence candidate
+    is taken only when its PROJ definition is the same as *crs*'s.
+    """
+    crs = CRS.from_user_input(crs)
+    code = crs.to_epsg()
+    if code is not None:
+        return code
+    if crs.to_authority(auth_name="OGC") == ("OGC", "CRS84"):
+        return WGS84  # the same but for axis order, which always_xy makes moot
+    definition = _proj_definition(crs)
+    for match in crs.list_authority(auth_name="EPSG", min_confidence=20):
+        try:
+            candidate = _crs(int(match.code))
+        except (CRSError, ValueError):
+            continue
+        if definition is not None and _proj_definition(candidate) == definition:
+            return int(match.code)
+    return None
+
+
+def _proj_definition(crs: CRS) -> str | None:
+    """*crs* as a PROJ string (datum, projection and parameters; no names, no axis order)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "you will likely lose important projection information"
+        try:
+            return crs.to_proj4()
+        except CRSError:
+            return None
