@@ -101,6 +101,7 @@ class ChangeKind(StrEnum):
     SUPPLY = "supply"
     SET_STATUS = "set_status"
     RETIRE = "retire"
+    IMPORT = "import"  # a surveyor's file brought in: any of the above, by feature
 
 
 class Role(StrEnum):
