@@ -11,6 +11,10 @@ stored as text instead:
   stays text when someone edits the cell.
 
 Only strings are touched: a number — a negative one included — stays a number.
+
+A workbook is XML, which cannot hold most control characters (a dirty DBF carries them):
+:func:`xlsx_text` writes them as ``\\xNN`` and cuts text to Excel's cell limit, for every
+workbook writer.
 """
 
 from __future__ import annotations
@@ -18,13 +22,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 #: A string beginning with one of these is read as a formula by a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: What a CSV puts before such a string.
 CSV_TEXT_PREFIX = "'"
+#: The most characters an Excel cell holds.
+CELL_MAX_CHARS = 32_767
+
+
+def xlsx_text(value: str) -> str:
+    """*value* as a workbook cell can hold it: control characters XML forbids written as
+    ``\\xNN`` (visible, not dropped), cut to :data:`CELL_MAX_CHARS` with an ellipsis."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", value)
+    if len(value) > CELL_MAX_CHARS:
+        value = value[: CELL_MAX_CHARS - 1] + "…"
+    return value
+
+
+def _xlsx_value(value: Any) -> Any:
+    return xlsx_text(value) if isinstance(value, str) else value
 
 
 def is_formula_like(value: Any) -> bool:
@@ -52,7 +72,7 @@ def keep_as_text(cell: Cell) -> Cell:
 
 def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
     """Append *values* as the next row of *ws*, formula-like strings kept as text."""
-    row = list(values)
+    row = [_xlsx_value(v) for v in values]
     ws.append(row)
     for column in range(1, len(row) + 1):
         keep_as_text(ws.cell(row=ws.max_row, column=column))
@@ -60,4 +80,17 @@ def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
 
 def set_cell(ws: Worksheet, *, row: int, column: int, value: Any) -> Cell:
     """Set one cell of *ws* to *value*, a formula-like string kept as text."""
-    return keep_as_text(ws.cell(row=row, column=column, value=value))
+    return keep_as_text(ws.cell(row=row, column=column, value=_xlsx_value(value)))
+
+
+def write_only_value(ws: Any, value: Any) -> Any:
+    """*value* for a row of a write-only sheet *ws* (a streamed workbook): text as
+    :func:`xlsx_text` makes it — in a text cell when formula-like —, a numpy scalar as its
+    Python value, anything else as it is."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, str):
+        value = xlsx_text(value)
+        if is_formula_like(value):
+            return keep_as_text(WriteOnlyCell(ws, value=value))
+    return value
