@@ -379,6 +379,11 @@ def _not_supported(path: Path) -> str:
         return "a part of a Shapefile; hand over its .shp (with the .shx and .dbf beside it)"
     if suffix in OTHER_ARCHIVES:
         return f"{suffix} archives are not read; hand over a .zip"
+    if suffix in (".xlsx", ".xls", ".ods"):
+        return (
+            f"not a supported format: a {suffix} workbook carries no boundaries; hand over "
+            f"the parcels as a GeoPackage, Shapefile, GeoJSON or CSV with a WKT column"
+        )
     return f"not a supported format ({', '.join(SUPPORTED_SUFFIXES)})"
 
 

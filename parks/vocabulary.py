@@ -104,6 +104,29 @@ class ChangeKind(StrEnum):
     IMPORT = "import"  # a surveyor's file brought in: any of the above, by feature
 
 
+class ImportStatus(StrEnum):
+    """Where an import of a surveyor's file stands."""
+
+    DRY_RUN = "dry_run"  # 试运行: checked, diffed and judged; nothing of it applied
+    APPLIED = "applied"  # 已入库: applied as one change set (or found to change nothing)
+    REFUSED = "refused"  # 被规则拒绝: the rule refused the apply
+
+
+IMPORT_STATUS_NAMES_ZH: dict[str, str] = {
+    ImportStatus.DRY_RUN: "试运行",
+    ImportStatus.APPLIED: "已入库",
+    ImportStatus.REFUSED: "被规则拒绝",
+}
+
+
+class FeatureVerdict(StrEnum):
+    """What a dry run found a feature of an imported file to be, against the parcels."""
+
+    NEW = "new"  # its code does not stand: it is registered
+    CHANGED = "changed"  # it changes a standing parcel
+    UNCHANGED = "unchanged"  # it says what the standing parcel says
+
+
 class Role(StrEnum):
     """Who may do what (ordered from least to most)."""
 

@@ -15,8 +15,16 @@ from typing import Any
 import numpy as np
 import shapely
 
-#: The kinds a changed parcel can change by, in the order their operations are applied.
+#: The kinds a changed parcel can change by, in the order a changed parcel lists them
+#: (:func:`operations` orders the operations themselves).
 CHANGE_KINDS: tuple[str, ...] = ("rezone", "reshape", "set_status", "supply")
+#: Their Chinese names.
+CHANGE_KIND_NAMES_ZH: dict[str, str] = {
+    "rezone": "改变用途",
+    "reshape": "调整界址",
+    "set_status": "状态变更",
+    "supply": "供地",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,9 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+SEVERITY_NAMES_ZH: dict[str, str] = {Severity.BLOCKING: "阻断", Severity.WARNING: "警告"}
+
+
 class ProblemKind(StrEnum):
     """The kinds of problem, each with its fixed severity (:data:`SEVERITY`)."""
 

@@ -14,7 +14,17 @@ from service.api.guards.admission import AdmissionGate, GateCounters
 from service.api.guards.authentication import Authentication
 from service.api.guards.body import BodyGuard
 from service.api.guards.nul_bytes import RefuseNulBytes
-from service.api.routes import audit, changes, health, maps, planning, reads, tiles
+from service.api.routes import (
+    audit,
+    changes,
+    exports,
+    health,
+    imports,
+    maps,
+    planning,
+    reads,
+    tiles,
+)
 from service.changes.session import sync_policy
 from service.db.engine import make_engine
 from service.pages.templates import STATIC_DIR
@@ -76,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(tiles.router)
     app.include_router(planning.router)
+    app.include_router(exports.router)
+    app.include_router(imports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
     # Guards, innermost first (the last added runs first): no NUL bytes, the body's limits,

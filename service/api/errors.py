@@ -11,7 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gis.errors import GisError
+from gis.errors import ArchiveError, GisError, MissingCrs, SourceError
 from maps.errors import MapError, MapOptionError, MissingAsset
 from parks.errors import (
     ConcurrentChange,
@@ -24,10 +24,12 @@ from parks.errors import (
     ParksError,
     Unauthorized,
 )
+from parks.imports.mapping import MappingError
 from parks.operations import problems_from_errors
 from parks.vocabulary import WRITE_ROLES
 from service.changes.refusals import record_refused_submission
 from service.db.errors import domain_error_from_database
+from service.imports.errors import ImportAlreadyApplied, ImportHasBlockingProblems, ImportStale
 
 #: Domain error class -> HTTP status. The most specific class listed wins.
 STATUS: dict[type[Exception], int] = {
@@ -37,6 +39,10 @@ STATUS: dict[type[Exception], int] = {
     InvalidOperation: 422,
     ManufacturingLandWouldDecrease: 409,
     ConcurrentChange: 409,
+    ImportStale: 409,
+    ImportAlreadyApplied: 409,
+    ImportHasBlockingProblems: 422,
+    MappingError: 422,
     Unauthorized: 401,
     Forbidden: 403,
     ParksError: 400,
@@ -46,6 +52,29 @@ STATUS: dict[type[Exception], int] = {
     MapOptionError: 500,
     MapError: 500,
 }
+
+
+#: The ``error`` of a geometry package error's body (the most specific class listed wins):
+#: a file handed over that cannot be read says so, not "invalid geometry".
+GIS_ERROR_CODES: dict[type[Exception], str] = {
+    MissingCrs: "missing_crs",
+    ArchiveError: "invalid_archive",
+    SourceError: "invalid_source",
+    GisError: "invalid_geometry",
+}
+
+
+def gis_error_body(exc: GisError) -> dict:
+    """The body of a geometry package error: its code, message and (a missing CRS) the
+    likely CRS."""
+    code = next(
+        (GIS_ERROR_CODES[cls] for cls in type(exc).__mro__ if cls in GIS_ERROR_CODES),
+        "invalid_geometry",
+    )
+    body = {"error": code, "message": str(exc)}
+    if isinstance(exc, MissingCrs):
+        body["suggestion"] = exc.suggestion
+    return body
 
 
 def status_for(exc: Exception) -> int:
@@ -129,9 +158,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(GisError)
     async def _gis(_request: Request, exc: GisError) -> JSONResponse:
-        return JSONResponse(
-            {"error": "invalid_geometry", "message": str(exc)}, status_code=status_for(exc)
-        )
+        return JSONResponse(gis_error_body(exc), status_code=status_for(exc))
 
     @app.exception_handler(MapError)
     async def _map(_request: Request, exc: MapError) -> JSONResponse:

@@ -1,5 +1,9 @@
 """The ``parks`` command line (the console script is ``service.cli:app``)."""
 
+from service.cli import (
+    exporting,  # noqa: F401 (registers `parks export`)
+    importing,  # noqa: F401 (registers `parks import`)
+)
 from service.cli.commands import app
 
 __all__ = ["app"]

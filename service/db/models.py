@@ -30,11 +30,11 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from parks.units import AREA_TOLERANCE_M2
-from parks.vocabulary import ParcelStatus, ProjectStatus, SupplyMode
+from parks.vocabulary import FeatureVerdict, ImportStatus, ParcelStatus, ProjectStatus, SupplyMode
 from service.settings import get_settings
 
 SRID = get_settings().storage_srid
@@ -540,3 +540,67 @@ class TileCache(Base):
     )
 
     __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+
+# --- imports (migration 0009) ---------------------------------------------------------------
+
+
+class ImportRun(Base):
+    """One import of a surveyor's file: its stored dry run (``outcome``: how the file was
+    read, the problems, the diff and the rule's effect), the ledger head it was judged
+    against, and — once applied — its change set. ``service.imports`` writes and reads it."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(Text)
+    options: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    outcome: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    ledger_seq: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(Text, server_default=ImportStatus.DRY_RUN.value)
+    change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ImportStatus), name="import_run_status"),
+        CheckConstraint(
+            f"change_set_id IS NULL OR status = '{ImportStatus.APPLIED.value}'",
+            name="import_run_applied",
+        ),
+        Index("import_run_created_at", "created_at"),
+    )
+
+
+class ImportFeature(Base):
+    """One feature of an imported file as its dry run mapped and translated it (geometry in
+    the storage CRS; None: the file does not say), with the dry run's verdict, the kinds a
+    changed parcel changes by, and whether ``--skip-invalid`` left it out."""
+
+    __tablename__ = "import_feature"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("import_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    row_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    parcel_code: Mapped[str | None] = mapped_column(Text)
+    park: Mapped[str | None] = mapped_column(Text)
+    land_use_code: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(Text)
+    holder: Mapped[str | None] = mapped_column(Text)
+    supply_mode: Mapped[str | None] = mapped_column(Text)
+    supplied_on: Mapped[date | None] = mapped_column(Date)
+    declared_area_m2: Mapped[float | None] = mapped_column(Double)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=True)
+    verdict: Mapped[str | None] = mapped_column(Text)
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    skipped: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "verdict IS NULL OR " + _in("verdict", FeatureVerdict),
+            name="import_feature_verdict",
+        ),
+        Index("import_feature_code", "import_id", "parcel_code"),
+    )

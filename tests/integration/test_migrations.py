@@ -4,6 +4,7 @@ revision, are idempotent, agree with the models, and index every geometry column
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -197,6 +198,7 @@ def test_every_geometry_column_has_a_full_gist_index(migrated_url):
         ("parcel_version", "geom"),
         ("factory_building", "footprint"),
         ("context_feature", "geom"),
+        ("import_feature", "geom"),
     }
     assert geometry_columns - indexed == set()
 
@@ -217,4 +219,23 @@ def test_geometry_is_stored_in_epsg4545_as_the_declared_types(migrated_url):
         ("parcel_version", "geom"): (4545, "MULTIPOLYGON"),
         ("factory_building", "footprint"): (4545, "MULTIPOLYGON"),
         ("context_feature", "geom"): (4545, "GEOMETRY"),
+        ("import_feature", "geom"): (4545, "MULTIPOLYGON"),
     }
+
+
+def test_the_imports_migration_goes_down_and_up_again_dropping_its_tables(empty_db_url):
+    upgrade(empty_db_url)
+    with connect(empty_db_url) as conn:
+        conn.execute(
+            text(
+                "INSERT INTO import_run (actor, file_name, ledger_seq) "
+                "VALUES ('editor', 'survey.shp', 0)"
+            )
+        )
+        conn.commit()
+    command.downgrade(alembic_config(empty_db_url), "0008")
+    assert current_revision(empty_db_url) == "0008"
+    assert {"import_run", "import_feature"} & _tables(empty_db_url) == set()
+    upgrade(empty_db_url)
+    assert {"import_run", "import_feature"} <= _tables(empty_db_url)
+    assert _differences(empty_db_url) == []

@@ -11,7 +11,15 @@ import pytest
 from sqlalchemy import text
 from support_reads import connect, database_url
 
-from parks.vocabulary import ChangeKind, ParcelStatus, ProjectStatus, Role, SupplyMode
+from parks.vocabulary import (
+    ChangeKind,
+    FeatureVerdict,
+    ImportStatus,
+    ParcelStatus,
+    ProjectStatus,
+    Role,
+    SupplyMode,
+)
 from service.db.migrate import upgrade
 
 pytestmark = pytest.mark.integration
@@ -23,6 +31,8 @@ CHECKS: dict[tuple[str, str], set[str]] = {
     ("project", "project_status_known"): {s.value for s in ProjectStatus},
     ("api_token", "token_role"): {r.value for r in Role},
     ("parcel_lineage", "lineage_kind"): {ChangeKind.SPLIT.value, ChangeKind.MERGE.value},
+    ("import_run", "import_run_status"): {s.value for s in ImportStatus},
+    ("import_feature", "import_feature_verdict"): {v.value for v in FeatureVerdict},
 }
 
 
