@@ -3,9 +3,10 @@
 #
 # On a Debian/Ubuntu machine with the server on this host it installs what is
 # missing (postgresql, postgresql-<major>-postgis-3) with apt, starts the local
-# cluster if it is down, creates the role, the database and a template database
-# (<db>_template, used by the test suite to make throwaway databases), and
-# enables the postgis and btree_gist extensions. It says what it did, does
+# cluster if it is down, creates the role, the read-only role parks_reader (desktop
+# GIS: the views of schema gis), the database and a template database (<db>_template,
+# used by the test suite to make throwaway databases), and enables the postgis and
+# btree_gist extensions. It says what it did, does
 # nothing the second time, and stops with the command to run where it can't help.
 set -euo pipefail
 
@@ -96,6 +97,21 @@ if [[ "$(sql_value postgres "SELECT count(*) FROM pg_roles WHERE rolname = '${DB
     as_superuser postgres -c "CREATE ROLE \"${DB_USER}\" LOGIN CREATEDB"
 fi
 
+# 3b. The read-only role desktop GIS (QGIS) connects as: it may read the views of the
+# schema gis and nothing else; the migrations (0010) and service/db/sql/gis_reader_grants.sql
+# grant it that per database. Read-only transactions by default besides: a write fails even
+# before the missing privilege is looked at. Trust auth on this machine; README says how to
+# give it a password for remote use.
+READER_ROLE="parks_reader"
+if [[ "$(sql_value postgres "SELECT count(*) FROM pg_roles WHERE rolname = '${READER_ROLE}'")" == "0" ]]; then
+    say "creating role ${READER_ROLE} (read-only: the views of schema gis)"
+    as_superuser postgres -c "CREATE ROLE \"${READER_ROLE}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
+fi
+if [[ "$(sql_value postgres "SELECT count(*) FROM pg_roles WHERE rolname = '${READER_ROLE}' AND 'default_transaction_read_only=on' = ANY(coalesce(rolconfig, '{}'))")" == "0" ]]; then
+    say "making ${READER_ROLE}'s transactions read-only by default"
+    as_superuser postgres -c "ALTER ROLE \"${READER_ROLE}\" SET default_transaction_read_only = on"
+fi
+
 # 4. The database and its template, each with the extensions the schema needs.
 for db in "$DB_NAME" "$TEMPLATE_DB"; do
     if [[ "$(sql_value postgres "SELECT count(*) FROM pg_database WHERE datname = '${db}'")" == "0" ]]; then
@@ -109,6 +125,14 @@ for db in "$DB_NAME" "$TEMPLATE_DB"; do
         fi
     done
 done
+
+# 5. A database migrated before the reader role existed gets its grants now (they change
+# nothing the second time).
+if [[ "$(sql_value "$DB_NAME" "SELECT count(*) FROM pg_namespace WHERE nspname = 'gis'")" != "0" ]] \
+   && [[ "$(sql_value "$DB_NAME" "SELECT has_schema_privilege('${READER_ROLE}', 'gis', 'USAGE')")" != "t" ]]; then
+    say "granting ${READER_ROLE} the views of schema gis in ${DB_NAME}"
+    as_superuser "$DB_NAME" < "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/service/db/sql/gis_reader_grants.sql"
+fi
 
 version=$(sql_value "$DB_NAME" "SELECT postgis_lib_version()")
 say "ok: ${DB_NAME} is ready (PostgreSQL ${major}, PostGIS ${version})"
