@@ -58,6 +58,10 @@ NO_DATA_COLOUR = "#c8c8c8"
 #: Outline of manufacturing land: thick and dark, over a hatched fill.
 MANUFACTURING_OUTLINE = "#2b1206"
 MANUFACTURING_WEIGHT = 2.5
+#: Outline of every other parcel (thin and white, so neighbours stay apart).
+PARCEL_OUTLINE = "#ffffff"
+#: Outline of a standard factory building (its fill says its vacancy).
+BUILDING_OUTLINE = "#263238"
 
 #: Colour of each parcel status (the land-supply cycle from light green to purple; idle red).
 PARCEL_STATUS_COLOURS: dict[str, str] = {

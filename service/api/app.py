@@ -21,8 +21,10 @@ from service.api.routes import (
     health,
     imports,
     maps,
+    ogc,
     planning,
     reads,
+    styles,
     tiles,
 )
 from service.changes.session import sync_policy
@@ -85,9 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(maps.router)
     app.include_router(tiles.router)
+    app.include_router(styles.router)
     app.include_router(planning.router)
     app.include_router(exports.router)
     app.include_router(imports.router)
+    app.include_router(ogc.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
     # Guards, innermost first (the last added runs first): no NUL bytes, the body's limits,

@@ -30,11 +30,14 @@ from parks.vocabulary import WRITE_ROLES
 from service.changes.refusals import record_refused_submission
 from service.db.errors import domain_error_from_database
 from service.imports.errors import ImportAlreadyApplied, ImportHasBlockingProblems, ImportStale
+from service.ogc.cql2 import FilterError
+from service.ogc.errors import BadOgcParameter
 
 #: Domain error class -> HTTP status. The most specific class listed wins.
 STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     InvalidParameter: 422,
+    BadOgcParameter: 400,  # OGC API – Features answers a bad parameter with 400
     InvalidChangeSet: 422,
     InvalidOperation: 422,
     ManufacturingLandWouldDecrease: 409,
@@ -45,6 +48,7 @@ STATUS: dict[type[Exception], int] = {
     MappingError: 422,
     Unauthorized: 401,
     Forbidden: 403,
+    FilterError: 400,
     ParksError: 400,
     GisError: 422,
     # The service's own installation, not the request, is at fault.

@@ -3,6 +3,7 @@
 from service.cli import (
     exporting,  # noqa: F401 (registers `parks export`)
     importing,  # noqa: F401 (registers `parks import`)
+    qgis,  # noqa: F401 (registers `parks qgis-project`)
 )
 from service.cli.commands import app
 

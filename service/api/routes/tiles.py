@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path
-from fastapi.responses import Response
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import JSONResponse, Response
 
 from service.api.deps import ConnDep, ReaderDep, SettingsDep
 from service.api.params import NOT_FOUND, READ_ERRORS, ParkDep, TileDep
 from service.maps import tiles
+from service.maps.tilejson import tilejson
 
 router = APIRouter(tags=["map"], responses=READ_ERRORS)
 
@@ -55,8 +56,7 @@ def vector_tile(
     headers = {
         # One strong ETag per representation: the gzipped one is marked as such.
         "ETag": f'"{made.sha1}-gzip"' if gzipped else f'"{made.sha1}"',
-        "Cache-Control": f"{'private' if settings.reads_need_token else 'public'}, "
-        f"max-age={MAX_AGE_S}",
+        "Cache-Control": cache_control(reads_need_token=settings.reads_need_token),
         "Vary": "Accept-Encoding",
     }
     if if_none_match and etag_matches(if_none_match, made.sha1):
@@ -65,6 +65,39 @@ def vector_tile(
         headers["Content-Encoding"] = "gzip"
         return Response(content=made.body_gzip, media_type=tiles.MEDIA_TYPE, headers=headers)
     return Response(content=made.body(), media_type=tiles.MEDIA_TYPE, headers=headers)
+
+
+@router.get("/tiles/{layer}/tilejson.json", responses=NOT_FOUND)
+def tile_layer_tilejson(
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    _reader: ReaderDep,
+    layer: Annotated[
+        str, Path(description="parcels, buildings, projects, parks or a context layer")
+    ],
+    park: ParkDep,
+) -> JSONResponse:
+    """The TileJSON 3.0.0 document of *layer*'s tiles: the tiles' URL template (absolute,
+    at this service; with ``park`` when given), the zooms there are tiles of, the lon/lat
+    bounds and centre of the layer's data, and the properties of its features
+    (``vector_layers[0].fields``: name -> ``String``, ``Number`` or ``Boolean``). For QGIS,
+    MapLibre and tile caches."""
+    document = tilejson(
+        conn,
+        layer=layer,
+        base_url=str(request.base_url),
+        storage_srid=settings.storage_srid,
+        park=park,
+    )
+    headers = {"Cache-Control": cache_control(reads_need_token=settings.reads_need_token)}
+    return JSONResponse(document, headers=headers)
+
+
+def cache_control(*, reads_need_token: bool) -> str:
+    """The ``Cache-Control`` of what changes when land data do: a minute, shared by caches
+    unless reads need a token."""
+    return f"{'private' if reads_need_token else 'public'}, max-age={MAX_AGE_S}"
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
