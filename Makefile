@@ -46,6 +46,7 @@ lint: install
 
 test: install db
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-qgis.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
