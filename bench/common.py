@@ -493,7 +493,17 @@ are pessimistic.
 
 
 #: The sections of RESULTS.md in the order they are kept (bench/run.py's PARTS).
-SECTION_ORDER = ("loading", "rule", "audit", "availability", "maps", "saturation", "tipg")
+SECTION_ORDER = (
+    "loading",
+    "rule",
+    "audit",
+    "availability",
+    "maps",
+    "saturation",
+    "tipg",
+    "ogc",
+    "import_export",
+)
 
 
 def write_section(key: str, body: str, *, path: Path = RESULTS) -> None:

@@ -36,6 +36,7 @@ PARTS: dict[str, str] = {
     "maps": "maps_and_tiles",
     "saturation": "saturation",
     "tipg": "against_tipg",
+    "ogc": "ogc_features",
     "import_export": "import_and_export",
 }
 
