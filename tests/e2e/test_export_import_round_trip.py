@@ -1,4 +1,4 @@
-"""The design's promise (issue 10, section 4): an export imported back changes nothing.
+"""The promise of export and import: an export imported back changes nothing.
 
 For every format an import reads — GeoPackage, zipped Shapefile (UTF-8 and GB18030),
 GeoJSON, CSV (UTF-8 with a byte-order mark and GB18030) — with English and with Chinese
@@ -41,7 +41,7 @@ from support_imports import apply, dry_run, engine_on, land_state
 
 pytestmark = pytest.mark.e2e
 
-#: The import's target fields (issue 10, section 1), written out here: an export must carry
+#: The import's target fields, written out here: an export must carry
 #: every one of them back under a name the import maps by itself.
 TARGETS = {
     "parcel_code",
