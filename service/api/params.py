@@ -25,8 +25,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from gis.crs import parse_crs
-from gis.errors import GisError
 from gis.tiles import MAX_ZOOM, MIN_ZOOM, Tile, TileError, check_tile
 from parks.errors import InvalidParameter
 from parks.vocabulary import ProjectStatus
@@ -256,13 +254,7 @@ def crs_param(
     ] = None,
 ) -> int:
     """The EPSG code of ``crs`` (default 4326), one pyproj and PostGIS both know."""
-    try:
-        srid = parse_crs(crs)
-    except GisError as exc:
-        raise InvalidParameter("crs", str(exc)) from None
-    if not reads.srid_known(conn, srid):
-        raise InvalidParameter("crs", f"EPSG:{srid} is not in PostGIS's spatial_ref_sys")
-    return srid
+    return reads.known_srid(conn, crs)
 
 
 CrsDep = Annotated[int, Depends(crs_param)]

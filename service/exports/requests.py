@@ -9,8 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
-from gis.crs import AREA_OF_USE_MARGIN_DEG, area_of_use, parse_crs
-from gis.errors import GisError
+from gis.crs import AREA_OF_USE_MARGIN_DEG, area_of_use
 from parks.errors import InvalidParameter
 from service.db.sqlfiles import sql
 from service.exports.options import (
@@ -63,12 +62,7 @@ def export_srid(conn: Connection, crs: str | None, *, park: str | None = None) -
     else the parks' coordinates would be meaningless or fail to transform."""
     if crs is None or crs.strip() == "":
         return None
-    try:
-        srid = parse_crs(crs)
-    except GisError as exc:
-        raise InvalidParameter("crs", str(exc)) from None
-    if not reads.srid_known(conn, srid):
-        raise InvalidParameter("crs", f"EPSG:{srid} is not in PostGIS's spatial_ref_sys")
+    srid = reads.known_srid(conn, crs)
     area = area_of_use(srid)
     box = conn.execute(text(sql("service.sql", "export_extent.sql")), {"park": park}).one()
     if area is None or box.west is None:

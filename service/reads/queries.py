@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
-from gis.crs import area_of_use
+from gis.crs import area_of_use, parse_crs
+from gis.errors import GisError
 from parks.errors import InvalidParameter
 from parks.units import M2_PER_HA, M2_PER_MU
 from service.db.sqlfiles import sql
@@ -97,6 +98,18 @@ def srid_known(conn: Connection, srid: int) -> bool:
     """Whether PostGIS can transform to *srid* (it is in spatial_ref_sys)."""
     found = conn.execute(text("SELECT 1 FROM spatial_ref_sys WHERE srid = :s"), {"s": srid})
     return found.first() is not None
+
+
+def known_srid(conn: Connection, crs: str | None) -> int:
+    """The EPSG code of *crs* (``EPSG:4545``, ``4545``…; None: EPSG:4326), one pyproj and
+    PostGIS both know — else :class:`InvalidParameter` naming ``crs``."""
+    try:
+        srid = parse_crs(crs)
+    except GisError as exc:
+        raise InvalidParameter("crs", str(exc)) from None
+    if not srid_known(conn, srid):
+        raise InvalidParameter("crs", f"EPSG:{srid} is not in PostGIS's spatial_ref_sys")
+    return srid
 
 
 def postgis_version(conn: Connection) -> str:
