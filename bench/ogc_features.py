@@ -560,7 +560,8 @@ def _report(section: common.Section, results: dict, parcels: int, ws) -> None:
         "compresses), "
         f"the servers alternating, after a warm-up of the first {FILTER_WARMUP} questions. "
         "tipg answers every request with `numberMatched` (a `COUNT(*)` of all matches); ours "
-        "gives none for a filtered request, by design (`service/ogc/features.py`).",
+        "gives it for a filtered request only when the first page holds every match (its "
+        "own length, no count: `service/ogc/features.py`).",
         "",
         "| filter | ours p50 / p95 | tipg p50 / p95 | answers compared (first 12) |",
         "|---|---|---|---|",

@@ -16,6 +16,7 @@ from typing import Any
 from service.ogc import crs as ogc_crs
 from service.ogc import formats
 from service.ogc.documents import DESCRIPTION, TITLE
+from service.ogc.features import COUNT_CAP
 from service.ogc.parameters import LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX, equality_parameters
 from service.ogc.registry import Collection
 
@@ -250,7 +251,15 @@ def _schemas() -> dict[str, Any]:
                 "features": {"type": "array", "items": _ref("schemas", "Feature")},
                 "links": links,
                 "timeStamp": {"type": "string", "format": "date-time"},
-                "numberMatched": {"type": "integer", "minimum": 0},
+                "numberMatched": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": (
+                        "Given on a query's first page only: when that page holds every "
+                        "match, and otherwise when the request has neither bbox nor filter "
+                        f"(counted up to {COUNT_CAP:,} features). Page by the next link."
+                    ),
+                },
                 "numberReturned": {"type": "integer", "minimum": 0},
             },
         },
