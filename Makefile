@@ -7,7 +7,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 PARKS := $(VENV)/bin/parks
 SAMPLE ?= data/sample/parks.gpkg
-export DATABASE_URL ?= postgresql+psycopg://parks@127.0.0.1:5432/parks
+export DATABASE_URL ?= postgresql+psycopg://parks_app@127.0.0.1:5432/parks
 
 .PHONY: help install web db migrate load run test test-fast lint bench screenshot clean
 

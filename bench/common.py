@@ -35,7 +35,12 @@ BENCH_DIR = ROOT / "bench"
 OUT_DIR = BENCH_DIR / "out"
 RESULTS = BENCH_DIR / "RESULTS.md"
 SAMPLE = ROOT / "data" / "sample" / "parks.gpkg"
-BASE_URL = os.environ.get("DATABASE_URL", "postgresql+psycopg://parks@127.0.0.1:5432/parks")
+BASE_URL = os.environ.get("DATABASE_URL", "postgresql+psycopg://parks_app@127.0.0.1:5432/parks")
+#: The schema's owner: makes and migrates the bench databases, and plays the superuser
+#: where a part writes history behind the service's back.
+OWNER_URL = os.environ.get("PARKS_OWNER_DATABASE_URL") or make_url(BASE_URL).set(
+    username="parks_owner", password=None
+).render_as_string(hide_password=False)
 TEMPLATE = "parks_template"
 STORAGE_SRID = 4545
 LOCALHOST = "127.0.0.1"
@@ -50,13 +55,26 @@ def log(message: str) -> None:
 
 
 def db_url(database: str) -> str:
-    """The SQLAlchemy URL of *database* on the server ``DATABASE_URL`` names."""
+    """The SQLAlchemy URL of *database* for the bench's own work, as its owner: it makes,
+    loads, grows, analyzes and takes apart the databases the service is measured on."""
+    return owner_db_url(database)
+
+
+def owner_db_url(database: str) -> str:
+    """*database* as its owner (migrations; history written behind the service's back)."""
+    return make_url(OWNER_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def service_db_url(database: str) -> str:
+    """*database* as the service's role (``DATABASE_URL``'s user, parks_app): what the
+    measured servers and CLI runs connect as, as in production."""
     return make_url(BASE_URL).set(database=database).render_as_string(hide_password=False)
 
 
 def admin() -> psycopg.Connection:
-    """An autocommit connection to the ``postgres`` database (CREATE/DROP DATABASE)."""
-    url = make_url(BASE_URL)
+    """An autocommit connection to the ``postgres`` database (CREATE/DROP DATABASE), as
+    the owner."""
+    url = make_url(OWNER_URL)
     return psycopg.connect(
         host=url.host or LOCALHOST,
         port=url.port or 5432,
@@ -117,7 +135,7 @@ class Databases:
         from service.db.migrate import upgrade
 
         name = self.create(label)
-        upgrade(db_url(name))
+        upgrade(owner_db_url(name))
         return name
 
     def drop(self, name: str) -> None:
@@ -179,7 +197,7 @@ class Server:
     def environment(self) -> dict[str, str]:
         """The server's environment: ours without PARKS_*, then the database and settings."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARKS_")}
-        env["DATABASE_URL"] = db_url(self.database)
+        env["DATABASE_URL"] = service_db_url(self.database)
         env["PYTHONUNBUFFERED"] = "1"
         env.update({f"PARKS_{k.upper()}": str(v) for k, v in self.settings.items()})
         return env
@@ -503,6 +521,9 @@ SECTION_ORDER = (
     "tipg",
     "ogc",
     "import_export",
+    "placement",
+    "trust",
+    "digests",
 )
 
 

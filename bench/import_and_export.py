@@ -33,7 +33,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import OUT_DIR, ROOT, STORAGE_SRID, Section, db_url, log
+from common import OUT_DIR, ROOT, STORAGE_SRID, Section, db_url, log, service_db_url
 
 KEY = "import_export"
 TITLE = "Import of a 100,000-parcel Shapefile and export to GeoPackage"
@@ -233,7 +233,7 @@ def _in_process(command: list[str], env: dict[str, str]) -> tuple[float, int, st
 
 def _step(step: str, database: str, argument: str) -> tuple[dict, int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARKS_")}
-    env["DATABASE_URL"] = db_url(database)
+    env["DATABASE_URL"] = service_db_url(database)
     command = [sys.executable, __file__, "--child", step, database, argument]
     wall, rss_kb, out, code = _in_process(command, env)
     if code != 0:
@@ -245,7 +245,7 @@ def _step(step: str, database: str, argument: str) -> tuple[dict, int]:
 
 def _export(database: str, out: Path) -> tuple[float, int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARKS_")}
-    env["DATABASE_URL"] = db_url(database)
+    env["DATABASE_URL"] = service_db_url(database)
     if out.exists():
         out.unlink()
     parks = str(Path(sys.executable).with_name("parks"))

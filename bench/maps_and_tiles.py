@@ -112,7 +112,7 @@ def _fresh(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{common.TEMPLATE}"')
     from service.db.migrate import upgrade
 
-    upgrade(common.db_url(name))
+    upgrade(common.owner_db_url(name))
 
 
 #: What the problems check of a load is replaced by for the generated city (see below).

@@ -38,6 +38,8 @@ PARTS: dict[str, str] = {
     "tipg": "against_tipg",
     "ogc": "ogc_features",
     "import_export": "import_and_export",
+    "placement": "placement_check",
+    "digests": "ledger_digests",
 }
 
 

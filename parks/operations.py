@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from parks.errors import Problem
-from parks.vocabulary import ChangeKind, ParcelStatus, SupplyMode
+from parks.vocabulary import SETTING_KINDS, ChangeKind, ParcelStatus, SupplyMode
 
 _NUL = "\x00"
 _NUL_MESSAGE = "must not contain a NUL character (\\u0000)"
@@ -199,6 +199,20 @@ class ChangeSetRequest(BaseModel):
     reason: Text = Field(min_length=1)
     document_no: Text | None = Field(None, description="批文号")
     operations: list[Operation] = Field(min_length=1, max_length=1000)
+
+    @field_validator("kind")
+    @classmethod
+    def _a_kind_of_land_change(cls, kind: ChangeKind) -> ChangeKind:
+        # A setting's change set comes from the database's admin functions only: one of
+        # parcel operations labelled so would misname its ledger row.
+        if kind in SETTING_KINDS:
+            raise PydanticCustomError(
+                "setting_kind",
+                "{kind}: change sets of this kind record a setting changed by an admin "
+                "function, not operations on parcels",
+                {"kind": kind.value},
+            )
+        return kind
 
 
 def problems_from_errors(errors: list[dict[str, Any]]) -> list[Problem]:

@@ -102,6 +102,17 @@ class ChangeKind(StrEnum):
     SET_STATUS = "set_status"
     RETIRE = "retire"
     IMPORT = "import"  # a surveyor's file brought in: any of the above, by feature
+    # A setting changed by an admin function in the database (no parcel changes):
+    CLASS_FLAG = "class_flag"  # a land-use class counted as manufacturing land or not
+    RULE_POLICY = "rule_policy"  # the rule's per-park floor or tolerance
+    TARGET = "target"  # a park's minimum reserve land or vacant factory floor
+
+
+#: The kinds only the database's admin functions record (``service/db/sql/admin.sql``):
+#: a change set submitted with operations on parcels may not be of these kinds.
+SETTING_KINDS: frozenset[str] = frozenset(
+    {ChangeKind.CLASS_FLAG, ChangeKind.RULE_POLICY, ChangeKind.TARGET}
+)
 
 
 class ImportStatus(StrEnum):

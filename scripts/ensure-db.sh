@@ -3,15 +3,28 @@
 #
 # On a Debian/Ubuntu machine with the server on this host it installs what is
 # missing (postgresql, postgresql-<major>-postgis-3) with apt, starts the local
-# cluster if it is down, creates the role, the read-only role parks_reader (desktop
-# GIS: the views of schema gis), the database and a template database (<db>_template,
-# used by the test suite to make throwaway databases), and enables the postgis and
-# btree_gist extensions. It says what it did, does
-# nothing the second time, and stops with the command to run where it can't help.
+# cluster if it is down, creates the roles, the database and a template database
+# (<db>_template, used by the test suite to make throwaway databases), and enables the
+# postgis and btree_gist extensions. It says what it did, does nothing the second
+# time, and stops with the command to run where it can't help.
+#
+# The roles (cluster-wide; what each may do inside a database the migrations grant):
+#   parks_owner    owns the database, its schema and every table, runs the migrations
+#                  (PARKS_OWNER_DATABASE_URL); never used by the service.
+#   parks_app      the service and the CLI's writes (DATABASE_URL): the DML each table
+#                  needs, nothing more; owns nothing.
+#   parks_reader   read-only, for desktop GIS and BI: the views of schema gis.
+#   parks_auditor  reads everything, writes nothing.
+# A database made before the roles (one role owning everything) is handed to
+# parks_owner here; `make migrate` then grants the others their part.
 set -euo pipefail
 
-DEFAULT_URL="postgresql+psycopg://parks@127.0.0.1:5432/parks"
+DEFAULT_URL="postgresql+psycopg://parks_app@127.0.0.1:5432/parks"
 URL="${DATABASE_URL:-$DEFAULT_URL}"
+OWNER_ROLE="parks_owner"
+APP_ROLE="parks_app"
+READER_ROLE="parks_reader"
+AUDITOR_ROLE="parks_auditor"
 
 say() { printf 'make db: %s\n' "$*"; }
 fail() { printf 'make db: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -91,32 +104,51 @@ if [[ "$has_postgis" == "0" ]]; then
     [[ "$has_postgis" != "0" ]] || fail "postgresql-${major}-postgis-3 is installed but the server doesn't see postgis; restart the server."
 fi
 
-# 3. The role.
-if [[ "$(sql_value postgres "SELECT count(*) FROM pg_roles WHERE rolname = '${DB_USER}'")" == "0" ]]; then
-    say "creating role ${DB_USER}"
-    as_superuser postgres -c "CREATE ROLE \"${DB_USER}\" LOGIN CREATEDB"
+# 3. The roles. None is a superuser; only the owner may create databases (the test
+# suite makes its throwaway databases as the owner).
+role_exists() { [[ "$(sql_value postgres "SELECT count(*) FROM pg_roles WHERE rolname = '$1'")" != "0" ]]; }
+make_role() {
+    local role="$1" what="$2" attrs="$3"
+    if ! role_exists "$role"; then
+        say "creating role ${role} (${what})"
+        as_superuser postgres -c "CREATE ROLE \"${role}\" LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS ${attrs}"
+    fi
+}
+# The owner inherits: PostgreSQL 15's schema public belongs to pg_database_owner, a role
+# the database's owner is a member of, whose rights only an inheriting role uses.
+make_role "$OWNER_ROLE" "owns the schema, runs the migrations" "CREATEDB INHERIT"
+if [[ "$(sql_value postgres "SELECT rolinherit FROM pg_roles WHERE rolname = '${OWNER_ROLE}'")" != "t" ]]; then
+    as_superuser postgres -c "ALTER ROLE \"${OWNER_ROLE}\" INHERIT"
 fi
-
-# 3b. The read-only role desktop GIS (QGIS) connects as: it may read the views of the
-# schema gis and nothing else; the migrations (0010) and service/db/sql/gis_reader_grants.sql
-# grant it that per database. Read-only transactions by default besides: a write fails even
-# before the missing privilege is looked at. Trust auth on this machine; README says how to
-# give it a password for remote use.
-READER_ROLE="parks_reader"
-if [[ "$(sql_value postgres "SELECT count(*) FROM pg_roles WHERE rolname = '${READER_ROLE}'")" == "0" ]]; then
-    say "creating role ${READER_ROLE} (read-only: the views of schema gis)"
-    as_superuser postgres -c "CREATE ROLE \"${READER_ROLE}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
+make_role "$APP_ROLE" "the service: DML only, owns nothing" "NOCREATEDB NOINHERIT"
+make_role "$READER_ROLE" "read-only: the views of schema gis" "NOCREATEDB NOINHERIT"
+make_role "$AUDITOR_ROLE" "reads everything, writes nothing" "NOCREATEDB NOINHERIT"
+if [[ "$DB_USER" != "$APP_ROLE" && "$DB_USER" != "$OWNER_ROLE" ]] && ! role_exists "$DB_USER"; then
+    make_role "$DB_USER" "named by DATABASE_URL" "NOCREATEDB NOINHERIT"
 fi
-if [[ "$(sql_value postgres "SELECT count(*) FROM pg_roles WHERE rolname = '${READER_ROLE}' AND 'default_transaction_read_only=on' = ANY(coalesce(rolconfig, '{}'))")" == "0" ]]; then
-    say "making ${READER_ROLE}'s transactions read-only by default"
-    as_superuser postgres -c "ALTER ROLE \"${READER_ROLE}\" SET default_transaction_read_only = on"
-fi
+# Read-only transactions by default for the two reading roles (a write fails before
+# the missing privilege is even looked at), and a ceiling on what one query may cost.
+for role in "$READER_ROLE" "$AUDITOR_ROLE"; do
+    if [[ "$(sql_value postgres "SELECT count(*) FROM pg_roles WHERE rolname = '${role}' AND 'statement_timeout=5min' = ANY(coalesce(rolconfig, '{}'))")" == "0" ]]; then
+        say "making ${role}'s transactions read-only by default, statements at most 5 minutes"
+        as_superuser postgres -c "ALTER ROLE \"${role}\" SET default_transaction_read_only = on" \
+                              -c "ALTER ROLE \"${role}\" SET statement_timeout = '5min'"
+    fi
+done
 
 # 4. The database and its template, each with the extensions the schema needs.
 for db in "$DB_NAME" "$TEMPLATE_DB"; do
     if [[ "$(sql_value postgres "SELECT count(*) FROM pg_database WHERE datname = '${db}'")" == "0" ]]; then
-        say "creating database ${db} owned by ${DB_USER}"
-        as_superuser postgres -c "CREATE DATABASE \"${db}\" OWNER \"${DB_USER}\" ENCODING 'UTF8' TEMPLATE template0"
+        say "creating database ${db} owned by ${OWNER_ROLE}"
+        as_superuser postgres -c "CREATE DATABASE \"${db}\" OWNER \"${OWNER_ROLE}\" ENCODING 'UTF8' TEMPLATE template0"
+    fi
+    # A database made before the roles: one role owned it and everything in it. Hand it
+    # all to the owner; the migrations then give the service its part.
+    old_owner=$(sql_value postgres "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${db}'")
+    if [[ "$old_owner" != "$OWNER_ROLE" ]]; then
+        say "handing database ${db} and everything ${old_owner} owns in it to ${OWNER_ROLE}"
+        as_superuser "$db" -c "ALTER DATABASE \"${db}\" OWNER TO \"${OWNER_ROLE}\"" \
+                           -c "REASSIGN OWNED BY \"${old_owner}\" TO \"${OWNER_ROLE}\""
     fi
     for ext in postgis btree_gist; do
         if [[ "$(sql_value "$db" "SELECT count(*) FROM pg_extension WHERE extname = '${ext}'")" == "0" ]]; then

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATABASE_URL = "postgresql+psycopg://parks@127.0.0.1:5432/parks"
+DEFAULT_DATABASE_URL = "postgresql+psycopg://parks_app@127.0.0.1:5432/parks"
 
 
 class Settings(BaseSettings):
@@ -19,7 +20,14 @@ class Settings(BaseSettings):
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("DATABASE_URL", "PARKS_DATABASE_URL"),
-        description="SQLAlchemy URL of the PostGIS database.",
+        description="SQLAlchemy URL of the PostGIS database, as the service's role "
+        "(parks_app: the DML each table needs, owns nothing).",
+    )
+    owner_database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("PARKS_OWNER_DATABASE_URL"),
+        description="SQLAlchemy URL the migrations run with, as the schema's owner "
+        "(parks_owner); default: DATABASE_URL with parks_owner as its user.",
     )
     storage_srid: int = Field(
         4545, description="EPSG code of the planar CRS geometry is stored in."
@@ -98,6 +106,12 @@ class Settings(BaseSettings):
     min_parcel_area_m2: float = Field(
         1.0, ge=0, description="Smallest parcel area accepted (m², in the storage CRS)."
     )
+    digest_key: Path | None = Field(
+        None,
+        description="The Ed25519 private key (PEM, mode 0600) `parks audit digest` signs the "
+        "ledger's head with when no --key is given; made by `parks audit keygen`. Keep it "
+        "off the database server.",
+    )
     refusal_body_cap_bytes: int = Field(
         64 * 1024,
         ge=1024,
@@ -120,9 +134,18 @@ class Settings(BaseSettings):
             raise ValueError("PARKS_BASEMAP=tianditu needs PARKS_TIANDITU_KEY (or PARKS_TILE_URL)")
         return self
 
-    @field_validator("database_url")
+    @property
+    def migration_url(self) -> str:
+        """The URL the migrations run with: the owner's."""
+        from service.db.roles import OWNER_ROLE, as_role
+
+        return self.owner_database_url or as_role(self.database_url, OWNER_ROLE)
+
+    @field_validator("database_url", "owner_database_url")
     @classmethod
-    def _psycopg3(cls, value: str) -> str:
+    def _psycopg3(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         # A bare postgresql:// URL would make SQLAlchemy look for psycopg2; we ship psycopg 3.
         if value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")

@@ -6,6 +6,11 @@
 * ``sample_db_url`` — a copy of the loaded template shared by a whole module (for reads).
 * ``fresh_db_url``  — a copy of the loaded template per test (for tests that commit).
 
+The databases are made and migrated as the schema's owner (``parks_owner``); the URLs the
+fixtures give connect as the service's role (``parks_app``), as the service and the CLI
+do. ``owner_url(url)`` is the same database as its owner: for tests that must play the
+owner (migrations, tampering a superuser or owner could do).
+
 Every database made here is dropped at the end of the session.
 """
 
@@ -19,18 +24,18 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+from support_roles import APP_BASE_URL as BASE_URL
+from support_roles import OWNER_BASE_URL, owner_url
+from support_roles import app_url as _url
+
+__all__ = ["owner_url"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "parks.gpkg"
-BASE_URL = os.environ.get("DATABASE_URL", "postgresql+psycopg://parks@127.0.0.1:5432/parks")
-
-
-def _url(database: str) -> str:
-    return make_url(BASE_URL).set(database=database).render_as_string(hide_password=False)
 
 
 def _admin() -> psycopg.Connection:
-    url = make_url(BASE_URL)
+    url = make_url(OWNER_BASE_URL)
     return psycopg.connect(
         host=url.host or "127.0.0.1",
         port=url.port or 5432,
@@ -93,7 +98,7 @@ def loaded_template(databases: Databases) -> str:
 
     name = databases.create(template=databases.postgis_template)
     url = _url(name)
-    upgrade(url)
+    upgrade(owner_url(url))
     engine = make_engine(url)
     try:
         load_dataset(engine, SAMPLE, storage_srid=4545, actor="test-loader")

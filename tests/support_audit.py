@@ -21,6 +21,7 @@ import psycopg
 import shapely
 from support_changes import geojson
 from support_reads import manufacturing_codes, parcels
+from support_roles import owner_url
 
 #: Agreement required between the service's areas and ours (m²).
 TOL_M2 = 0.01
@@ -223,10 +224,10 @@ def psycopg_url(url: str) -> str:
 
 
 def tamper(url: str, table: str, *statements: str, params: Iterable[tuple] | None = None) -> None:
-    """Run *statements* on *table* with its user triggers disabled (as an owner or a
-    superuser could), then enable them again — in one transaction."""
+    """Run *statements* on *table* with its user triggers disabled (as the owner or a
+    superuser could: connected as the owner), then enable them again — in one transaction."""
     params = list(params or [()] * len(statements))
-    with psycopg.connect(psycopg_url(url)) as conn:
+    with psycopg.connect(psycopg_url(owner_url(url))) as conn:
         conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for statement, args in zip(statements, params, strict=True):
             conn.execute(statement, args)
@@ -561,10 +562,11 @@ class Tampering:
 
 @contextmanager
 def tampering(url: str) -> Iterator[Tampering]:
-    """A :class:`Tampering` on *url*, rolled back afterwards."""
+    """A :class:`Tampering` on *url* as its owner (who may disable triggers), rolled back
+    afterwards."""
     from sqlalchemy import create_engine, pool
 
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_engine(owner_url(url), poolclass=pool.NullPool)
     conn = engine.connect()
     transaction = conn.begin()
     try:

@@ -38,7 +38,7 @@ def url_for(database: str) -> str:
 
     from sqlalchemy.engine import make_url
 
-    base = os.environ.get("DATABASE_URL", "postgresql+psycopg://parks@127.0.0.1:5432/parks")
+    base = os.environ.get("DATABASE_URL", "postgresql+psycopg://parks_app@127.0.0.1:5432/parks")
     return make_url(base).set(database=database).render_as_string(hide_password=False)
 
 
@@ -221,7 +221,9 @@ def _epoch_us(at: datetime) -> int:
 
 
 def ledger_hash(row: dict[str, Any]) -> str:
-    """The hash of a ledger row, from the canonical text documented in rule.sql."""
+    """The hash of a ledger row, from the canonical text documented in rule.sql for the
+    row's ``row_format`` (1 when the row has none): format 2 adds the city and per-park
+    high-water marks before the previous hash."""
     fields = [
         str(row["seq"]),
         str(_epoch_us(row["at"])),
@@ -233,8 +235,10 @@ def ledger_hash(row: dict[str, Any]) -> str:
         _float_hex(row["total_city_m2"]),
         _parks_text(row["delta_parks"]),
         _parks_text(row["total_parks"]),
-        row["prev_hash"],
     ]
+    if row.get("row_format", 1) == 2:
+        fields += [_float_hex(row["high_water_city_m2"]), _parks_text(row["high_water_parks"])]
+    fields.append(row["prev_hash"])
     return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
 
 

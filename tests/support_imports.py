@@ -17,6 +17,7 @@ import geopandas as gpd
 import pyogrio
 import shapely
 from sqlalchemy import Connection, Engine, create_engine, text
+from support_roles import owner_url
 
 STORAGE_EPSG = 4545
 M2_PER_MU = 10000 / 15
@@ -154,7 +155,7 @@ def make_parks_only_template(databases, tmp_dir: Path) -> str:
 
     name = databases.create(template=databases.postgis_template)
     url = database_url(name)
-    upgrade(url)
+    upgrade(owner_url(url))
     parks = pyogrio.read_dataframe(SAMPLE, layer="parks")
     empty = gpd.GeoDataFrame(
         {"parcel_code": [], "park": [], "land_use_code": [], "status": []},

@@ -146,7 +146,7 @@ def database_url(name: str) -> str:
     """The URL of database *name* on the server the test fixtures use."""
     from sqlalchemy.engine import make_url
 
-    base = os.environ.get("DATABASE_URL", "postgresql+psycopg://parks@127.0.0.1:5432/parks")
+    base = os.environ.get("DATABASE_URL", "postgresql+psycopg://parks_app@127.0.0.1:5432/parks")
     return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 

@@ -378,8 +378,8 @@ def outside_park_problem(
     return ImportProblem(
         kind=ProblemKind.OUTSIDE_PARK,
         message=(
-            f"{_area(area_m2)} of the parcel lies outside park {park}'s boundary; check the "
-            "park it is assigned to, or the boundary"
+            f"{_area(area_m2)} of the parcel lies outside park {park}'s boundary, which no "
+            "parcel may; check the park it is assigned to, or redraw it inside the boundary"
         ),
         row=row,
         parcel_code=_text(code),

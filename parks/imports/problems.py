@@ -53,9 +53,11 @@ SEVERITY: dict[ProblemKind, Severity] = {
     ProblemKind.OVERLAP_EXISTING: Severity.BLOCKING,
     ProblemKind.CRS_OUT_OF_RANGE: Severity.BLOCKING,
     ProblemKind.CODE_RETIRED: Severity.BLOCKING,
+    # The database refuses a standing parcel outside its park (beyond 0.01 m²) at commit,
+    # whoever writes it: an import must not promise what its apply can't keep.
+    ProblemKind.OUTSIDE_PARK: Severity.BLOCKING,
     ProblemKind.GAP: Severity.WARNING,
     ProblemKind.AREA_MISMATCH: Severity.WARNING,
-    ProblemKind.OUTSIDE_PARK: Severity.WARNING,
     ProblemKind.TINY: Severity.WARNING,
     ProblemKind.PARK_DIFFERS: Severity.WARNING,
 }

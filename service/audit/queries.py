@@ -61,7 +61,8 @@ def totals_as_of(conn: Connection, *, as_of: datetime, group_by: list[str]) -> d
     made minus what it ended, per park, class and status), which the database keeps at
     every commit with snapshots of their sum, so the answer costs the same whatever the
     length of the history (``service/db/sql/effects.sql``; ``verify`` re-derives both from
-    the versions)."""
+    the versions). Manufacturing land is counted by each class's flag in force at *as_of*
+    (the flag history, ``land_use_class_flag``)."""
     keys = [k for g in group_by for k in GROUP_KEYS[g]]
     select_keys = "".join(f"{expr} AS {name}, " for name, expr in keys)
     names = ", ".join(name for name, _ in keys)

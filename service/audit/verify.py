@@ -3,8 +3,11 @@
 Nothing here trusts the ledger's own numbers. It
 
 * re-derives every change set's effect on manufacturing land from the parcel versions
-  alone (+ the versions a change set made, − those it ended) and walks the ledger in
-  order, comparing each row's deltas and running totals, city and per park;
+  and the land-use classes' flag history alone (+ the versions a change set made, − those
+  it ended, ± the standing parcels of a class whose flag it flipped; each moment judged by
+  the flags in force then) and walks the ledger in order, comparing each row's deltas and
+  running totals, city and per park; and checks that flag history is whole (no gap, each
+  flag dated by its change set, the flag in force now the class table's);
 * recomputes the current total from the standing parcels;
 * checks that the ledger's city total never decreased (beyond the tolerance,
   ``parks.units.AREA_TOLERANCE_M2``) and that its high-water marks are the running
@@ -54,10 +57,12 @@ def _micros(at: datetime) -> int:
 
 
 def ledger_row_hash(row: dict[str, Any], prev_hash: str) -> str:
-    """The SHA-256 a ledger row should carry: fields joined by U+001F — seq, time in
-    microseconds since the epoch, actor, change set, kind, document number, the IEEE-754
-    bytes (hex) of the city delta and total, ``park:hex`` lists of the per-park deltas and
-    totals, and the previous row's hash."""
+    """The SHA-256 a ledger row should carry, by its ``row_format`` (1 when absent): fields
+    joined by U+001F — seq, time in microseconds since the epoch, actor, change set, kind,
+    document number, the IEEE-754 bytes (hex) of the city delta and total, ``park:hex``
+    lists of the per-park deltas and totals; format 2 then the city high-water mark (hex)
+    and the ``park:hex`` list of the per-park high-water marks; last the previous row's
+    hash (service/db/sql/rule.sql, ``ledger_hash`` and ``ledger_hash_v2``)."""
     parts = [
         str(row["seq"]),
         str(_micros(row["at"])),
@@ -69,8 +74,10 @@ def ledger_row_hash(row: dict[str, Any], prev_hash: str) -> str:
         _float_hex(row["total_city_m2"]),
         _parks_text(row["delta_parks"]),
         _parks_text(row["total_parks"]),
-        prev_hash,
     ]
+    if row.get("row_format", 1) == 2:
+        parts += [_float_hex(row["high_water_city_m2"]), _parks_text(row["high_water_parks"])]
+    parts.append(prev_hash)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -115,7 +122,7 @@ def verify(conn: Connection, *, tolerance_m2: float = AREA_TOLERANCE_M2) -> Veri
             text(
                 "SELECT seq, at, actor, change_set_id, kind, document_no, delta_city_m2, "
                 "total_city_m2, high_water_city_m2, delta_parks, total_parks, "
-                "high_water_parks, prev_hash, hash FROM ledger ORDER BY seq"
+                "high_water_parks, prev_hash, hash, row_format FROM ledger ORDER BY seq"
             )
         ).mappings()
     ]
@@ -217,9 +224,29 @@ def _check_monotonic(rows: list[dict], result: Verification, tolerance_m2: float
             )
 
 
+def _check_class_flags(conn: Connection, result: Verification) -> None:
+    """The flag history the re-derivation judges the past by must be whole and end in the
+    flags the class table holds now (a flag changed behind the triggers' back shows here)."""
+    what = {
+        "current": "its flag in force now in the flag history is not the class table's",
+        "start": "its flag history does not begin at -infinity",
+        "gap": "its flag history has a gap or a flag that does not follow the previous one",
+        "dated": "a flag in its history is not dated by the change set that set it",
+    }
+    for row in conn.execute(text(sql("service.sql", "audit_class_flag_problems.sql"))).mappings():
+        result.problem(
+            "class_flag",
+            f"land-use class {row['code']}: {what[row['problem']]}",
+            land_use_code=row["code"],
+            expected=row["expected"],
+            found=row["found"],
+        )
+
+
 def _check_against_history(
     conn: Connection, rows: list[dict], result: Verification, tolerance_m2: float
 ) -> None:
+    _check_class_flags(conn, result)
     deltas: dict[int, dict[str, float]] = defaultdict(dict)
     for change_set_id, park, delta in conn.execute(
         text(sql("service.sql", "audit_recomputed_deltas.sql"))

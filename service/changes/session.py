@@ -38,7 +38,7 @@ def open_change_set(
     The lock makes change sets commit one at a time, so each one's timestamp (taken after
     the lock) is later than every committed one's and the ledger's order is the time order.
     """
-    conn.execute(text("SELECT last_seq FROM ledger_head WHERE id FOR UPDATE"))
+    conn.execute(text("SELECT rule_take_ledger_lock()"))
     row = conn.execute(
         text(
             "INSERT INTO change_set (kind, reason, document_no, actor, operations) "
@@ -104,18 +104,29 @@ def precheck(conn: Connection) -> ManufacturingLandWouldDecrease | None:
     )
 
 
+#: Who and why a change of the policy by the service's settings is recorded with.
+POLICY_ACTOR = "parks service"
+POLICY_REASON = "the service's settings: the rule's per-park floor and area tolerance"
+
+
 def sync_policy(
     conn: Connection,
     *,
     per_park_floor: bool | None = None,
     tolerance_m2: float = AREA_TOLERANCE_M2,
+    actor: str = POLICY_ACTOR,
+    reason: str = POLICY_REASON,
 ) -> bool:
     """Write the application's policy into the row the database's commit trigger judges by
     (``rule_policy``): the area tolerance — :data:`parks.units.AREA_TOLERANCE_M2`, its one
     home; the migrations only seed the row — and, when given, the per-park-floor setting.
-    True when the row changed."""
-    result = conn.execute(
+    A change is a change set of kind ``rule_policy`` by *actor* for *reason* (the database's
+    ``admin_set_rule_policy``, which takes the ledger lock for it; the caller commits). A
+    transaction records one change set: call this in a transaction of its own, or after the
+    transaction opened its change set (which then records the change too). True when the
+    row changed."""
+    change_set_id = conn.execute(
         text(sql("service.sql", "rule_policy_sync.sql")),
-        {"flag": per_park_floor, "tolerance": tolerance_m2},
-    )
-    return result.rowcount > 0
+        {"flag": per_park_floor, "tolerance": tolerance_m2, "actor": actor, "reason": reason},
+    ).scalar_one()
+    return change_set_id is not None

@@ -116,7 +116,7 @@ def db_upgrade(
     """Apply the migrations to the database at DATABASE_URL (an empty one included)."""
     from service.db.migrate import current_revision, upgrade
 
-    url = get_settings().database_url
+    url = get_settings().migration_url
     with handled():
         before = current_revision(url)
         upgrade(url, revision)
@@ -133,7 +133,7 @@ def db_current() -> None:
     from service.db.migrate import current_revision
 
     with handled():
-        console.print(current_revision(get_settings().database_url) or "empty")
+        console.print(current_revision(get_settings().migration_url) or "empty")
 
 
 # --- load / sample -------------------------------------------------------------------------
@@ -314,14 +314,41 @@ def change_show(change_set_id: Annotated[int, typer.Argument(help="change set id
 @audit_app.command("verify")
 def audit_verify(
     as_json: Annotated[bool, typer.Option("--json", help="print the JSON result")] = False,
+    digests: Annotated[
+        Path | None,
+        typer.Option(
+            "--digests",
+            help="also check the database against the signed digests in this directory "
+            "(parks audit digest)",
+        ),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="the public key the digests must be signed with"),
+    ] = None,
 ) -> None:
-    """Reconcile the ledger with the parcels' history; exit 1 when anything is wrong."""
+    """Reconcile the ledger with the parcels' history; with --digests, check it against
+    signed digests as well (the first ledger row that differs is named); exit 1 when
+    anything is wrong."""
     from service.audit.verify import verify
 
+    if (digests is None) != (public_key is None):
+        raise typer.BadParameter(
+            "--digests and --public-key go together", param_hint="--digests/--public-key"
+        )
+    checked = None
     with handled(), _engine().connect() as conn:
         result = verify(conn)
+        if digests is not None:
+            from service.cli.auditing import check_digests
+
+            checked = check_digests(conn, digests, public_key)
+    ok = result.ok and (checked is None or checked.ok)
     if as_json:
-        sys.stdout.write(json.dumps(result.body(), ensure_ascii=False, indent=2) + "\n")
+        body = result.body()
+        if checked is not None:
+            body["ok"], body["digests"] = ok, checked.body()
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
         console.print(
             f"ledger total {result.ledger_total_m2:,.2f} m², recomputed from parcel history "
@@ -334,13 +361,17 @@ def audit_verify(
         console.print(
             "[green]OK[/green]" if result.ok else f"[red]{len(result.problems)} problem(s)[/red]"
         )
-    if not result.ok:
+        if checked is not None:
+            from service.cli.auditing import print_digest_check
+
+            print_digest_check(checked)
+    if not ok:
         raise typer.Exit(EXIT_INVALID)
 
 
 @audit_app.command("report")
 def audit_report(
-    out: Annotated[Path, typer.Option(help="the report: .xlsx (five sheets) or .csv (totals)")],
+    out: Annotated[Path, typer.Option(help="the report: .xlsx (six sheets) or .csv (totals)")],
     as_of: Annotated[
         str | None, typer.Option(help="ISO 8601 date (its end) or time; default now")
     ] = None,

@@ -82,6 +82,40 @@ class LandUseClass(Base):
     is_manufacturing: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
+class LandUseClassFlag(Base):
+    """A land-use class's manufacturing flag over time: in force from ``valid_from`` until
+    ``valid_to`` (NULL: now), set by change set ``change_set_id`` (NULL: the flag the class
+    had when the history began, in force since '-infinity'). Written by the database when
+    a flag changes (``service/db/sql/admin.sql``, migration 0015); append-only but for
+    closing the standing row. The past is judged by it ("as of" totals, ``verify``)."""
+
+    __tablename__ = "land_use_class_flag"
+
+    code: Mapped[str] = mapped_column(ForeignKey("land_use_class.code"), primary_key=True)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    is_manufacturing: Mapped[bool] = mapped_column(Boolean)
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "valid_to IS NULL OR valid_to > valid_from", name="class_flag_period_order"
+        ),
+        ExcludeConstraint(
+            (text("code"), "="),
+            (text("tstzrange(valid_from, valid_to)"), "&&"),
+            name="class_flag_periods_do_not_overlap",
+            using="gist",
+        ),
+        Index(
+            "class_flag_one_standing",
+            "code",
+            unique=True,
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+    )
+
+
 class ChangeSet(Base):
     """One atomic, recorded land transaction. At most one per database transaction."""
 
@@ -273,7 +307,8 @@ class ProjectParcel(Base):
 class RulePolicy(Base):
     """The rule's settings the database itself reads (one row). The service writes them
     when it starts (``service.changes.session.sync_policy``): the tolerance is
-    ``parks.units.AREA_TOLERANCE_M2``."""
+    ``parks.units.AREA_TOLERANCE_M2``. Changed only through ``admin_set_rule_policy``,
+    each change a change set (migration 0015)."""
 
     __tablename__ = "rule_policy"
 
@@ -338,8 +373,14 @@ class Ledger(Base):
     high_water_parks: Mapped[dict] = mapped_column(JSONB)
     prev_hash: Mapped[str] = mapped_column(Text)
     hash: Mapped[str] = mapped_column(Text)
+    #: Which canonical text ``hash`` covers (service/db/sql/rule.sql): 1 without the
+    #: high-water marks (rows written before migration 0013), 2 with them.
+    row_format: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
 
-    __table_args__ = (Index("ledger_at", "at"),)
+    __table_args__ = (
+        Index("ledger_at", "at"),
+        CheckConstraint("row_format IN (1, 2)", name="ledger_row_format_known"),
+    )
 
 
 class TotalsEffect(Base):
@@ -398,6 +439,23 @@ class TotalsTxn(Base):
     __tablename__ = "totals_txn"
 
     txid: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class LedgerDigest(Base):
+    """A signed digest of the ledger's head taken by ``parks audit digest``: the document
+    and its Ed25519 signature, as written to the digest's file outside the database
+    (``service.audit.digests``). Only a listing, append-only (migration 0014): the file
+    and the public key are what verification trusts."""
+
+    __tablename__ = "ledger_digest"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict] = mapped_column(JSONB)
+    signature: Mapped[str] = mapped_column(Text)
 
 
 class ApiToken(Base):
@@ -473,7 +531,9 @@ class ContextFeature(Base):
 
 
 class Target(Base):
-    """What a park must keep: reserve land ready to supply and vacant factory floor."""
+    """What a park must keep: reserve land ready to supply and vacant factory floor.
+    Changed only through ``admin_set_target`` / ``admin_add_target``, each change a change
+    set (migration 0015)."""
 
     __tablename__ = "target"
 

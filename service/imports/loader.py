@@ -152,8 +152,10 @@ def load_dataset(
 
     with engine.begin() as conn:
         # The commit trigger judges the load by the policy row's tolerance: make it the one
-        # the placement checks here use (the service does the same when it starts).
-        sync_policy(conn)
+        # the placement checks here use (the service does the same when it starts). A
+        # change of it is a change set of its own, committed before the load's.
+        sync_policy(conn, actor=actor)
+    with engine.begin() as conn:
         report.parks_added = _load_parks(conn, frames["parks"], storage_srid, report)
         _load_parcels(
             conn, frames["parcels"], storage_srid, report, actor, step, min_parcel_area_m2
@@ -165,16 +167,17 @@ def load_dataset(
         if "projects" in frames:
             report.projects_added = _load_projects(conn, frames["projects"])
         if "targets" in frames:
-            report.targets_added = _load_targets(conn, frames["targets"])
+            report.targets_added = _load_targets(conn, frames["targets"], report)
         for name, frame in frames.items():
             if name not in CORE_LAYERS:
                 report.context_features_added += _load_context_layer(
                     conn, name, frame, storage_srid
                 )
     if report.change_set_id is not None:
-        with engine.connect() as conn:
-            # Fresh statistics, so the first change sets after a big load get good plans.
-            conn.execute(text("ANALYZE parcel_version"))
+        with engine.begin() as conn:
+            # Fresh statistics, so the first change sets after a big load get good plans
+            # (committed: statistics gathered in a transaction that rolls back are lost).
+            conn.execute(text("SELECT refresh_planner_statistics('parcel_version')"))
             report.ledger_seq = conn.execute(
                 text("SELECT seq FROM ledger WHERE change_set_id = :id"),
                 {"id": report.change_set_id},
@@ -474,9 +477,11 @@ def _load_projects(conn: Connection, frame) -> int:
     return added
 
 
-def _load_targets(conn: Connection, frame) -> int:
+def _load_targets(conn: Connection, frame, report: LoadReport) -> int:
     """Each park's targets (minimum reserve land in 亩, vacant factory floor in m²), where
-    the park has none yet: targets set since (PUT /api/targets, parks targets set) stay."""
+    the park has none yet: targets set since (PUT /api/targets, parks targets set) stay.
+    Set through the database's ``admin_add_target``: recorded in the load's change set, or
+    in one of kind ``target`` when the load registers no parcel."""
     parks = set(conn.execute(text("SELECT code FROM park")).scalars())
     rows, problems = [], []
     for record in frame.to_dict("records"):
@@ -497,15 +502,19 @@ def _load_targets(conn: Connection, frame) -> int:
         raise LoadError(problems)
     if not rows:
         return 0
-    result = conn.execute(
-        text(
-            "INSERT INTO target (park, min_reserve_mu, min_vacant_floor_m2, updated_by) "
-            "VALUES (:park, :min_reserve_mu, :min_vacant_floor_m2, 'parks load') "
-            "ON CONFLICT (park) DO NOTHING"
-        ),
-        rows,
-    )
-    return result.rowcount
+    added = 0
+    for row in rows:
+        change_set_id = conn.execute(
+            text(
+                "SELECT admin_add_target(:park, :min_reserve_mu, :min_vacant_floor_m2, "
+                "'parks load', :reason)"
+            ),
+            {**row, "reason": f"first targets of park {row['park']}, from {report.source}"},
+        ).scalar_one()
+        if change_set_id is not None:
+            added += 1
+            report.change_set_id = report.change_set_id or change_set_id
+    return added
 
 
 def _load_context_layer(conn: Connection, name: str, frame, srid: int) -> int:

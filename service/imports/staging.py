@@ -134,7 +134,7 @@ def keep_features(
         },
     )
     # the apply's statements pick their plans by these rows' verdicts
-    conn.execute(text("ANALYZE import_feature"))
+    conn.execute(text("SELECT refresh_planner_statistics('import_feature')"))
 
 
 def assign_parks(conn: Connection) -> dict[int, str]:

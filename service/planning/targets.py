@@ -149,11 +149,15 @@ def set_target(
     updated_by: str,
     min_reserve_mu: float | None = None,
     min_vacant_floor_m2: float | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """Set *park*'s targets (a value not given keeps the stored one, or 0 for a park
-    without targets) and record who did it; returns the park's status afterwards.
-    The caller commits. Raises :class:`NotFound` for an unknown park and
-    :class:`InvalidParameter` for a bad value (checked by :class:`TargetUpdate`)."""
+    without targets) and record who did it and why (*reason*, by default a sentence naming
+    the park): a change is a change set of kind ``target`` holding the old and new values,
+    with its ledger row at commit (the database's ``admin_set_target``; setting what is
+    already set records nothing). Returns the park's status afterwards. The caller
+    commits. Raises :class:`NotFound` for an unknown park and :class:`InvalidParameter`
+    for a bad value (checked by :class:`TargetUpdate`)."""
     known = conn.execute(text("SELECT 1 FROM park WHERE code = :p"), {"p": park}).first()
     if known is None:
         raise NotFound(f"park: no park {park!r}")
@@ -163,6 +167,11 @@ def set_target(
     values = {name: getattr(update, name) for name in FIELDS}  # None: keep the stored one
     conn.execute(
         text(sql("service.sql", "planning_target_upsert.sql")),
-        {"park": park, "updated_by": updated_by, **values},
+        {
+            "park": park,
+            "updated_by": updated_by,
+            "reason": reason or f"targets of park {park} set",
+            **values,
+        },
     )
     return next(p for p in target_status(conn) if p["park"] == park)

@@ -2,7 +2,8 @@
 -- the effects of the change sets dated after that cut and at or before :as_of (both kept
 -- by the database at every commit, service/db/sql/effects.sql) — a version stands at t when
 -- the change set that made it is dated at or before t and the one that ended it (if any)
--- after t. What counts as manufacturing is the class table's flag, as it is now.
+-- after t. What counts as manufacturing is each class's flag in force at :as_of (the flag
+-- history, land_use_class_flag: a flag set by a change set at t is in force from t on).
 WITH cut AS (
     SELECT max(cut_at) AS cut_at FROM totals_snapshot WHERE cut_at <= CAST(:as_of AS timestamptz)
 ), parts AS (
@@ -21,8 +22,10 @@ WITH cut AS (
 SELECT {select_keys}
        sum(v.parcels)::bigint AS parcels,
        sum(v.area_m2)::float8 AS area_m2,
-       coalesce(sum(v.area_m2) FILTER (WHERE c.is_manufacturing), 0)::float8 AS manufacturing_m2
+       coalesce(sum(v.area_m2) FILTER (WHERE f.is_manufacturing), 0)::float8 AS manufacturing_m2
   FROM v
-  JOIN land_use_class c ON c.code = v.land_use_code
+  LEFT JOIN land_use_class_flag f
+    ON f.code = v.land_use_code AND f.valid_from <= CAST(:as_of AS timestamptz)
+   AND (f.valid_to IS NULL OR f.valid_to > CAST(:as_of AS timestamptz))
  {group_by}
  {order_by};

@@ -2,12 +2,15 @@
 -- left without a park (in no park at all: kind 'no_park'), the features whose park is
 -- unknown ('unknown_park'), and the features partly or wholly outside their park by more
 -- than the tolerance ('outside', with the area outside in m² and a point of it in
--- EPSG:4326). Skipped: empty and invalid geometries (reported as such already).
+-- EPSG:4326). Skipped: empty and invalid geometries (reported as such already). A feature
+-- of a standing parcel stays in that parcel's park whatever the file says (park_differs),
+-- so it is judged against that park, as the database will judge it at commit.
 WITH f AS (
-    SELECT row_no, parcel_code, park, geom
-      FROM import_stage
-     WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom)
-       AND ST_IsValid(geom)
+    SELECT s.row_no, s.parcel_code, coalesce(v.park, s.park) AS park, s.geom
+      FROM import_stage s
+      LEFT JOIN parcel_version v ON v.parcel_code = s.parcel_code AND v.valid_to IS NULL
+     WHERE s.geom IS NOT NULL AND NOT ST_IsEmpty(s.geom)
+       AND ST_IsValid(s.geom)
 )
 SELECT 'no_park' AS what, f.row_no, f.parcel_code, f.park, NULL::float8 AS measure,
        ST_X(c.pt) AS lon, ST_Y(c.pt) AS lat

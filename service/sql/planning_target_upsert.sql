@@ -1,10 +1,6 @@
--- Set a park's targets; a value not given (NULL) keeps the stored one (0 for a new row).
-INSERT INTO target AS t (park, min_reserve_mu, min_vacant_floor_m2, updated_at, updated_by)
-VALUES (:park, coalesce(CAST(:min_reserve_mu AS float8), 0),
-        coalesce(CAST(:min_vacant_floor_m2 AS float8), 0), now(), :updated_by)
-ON CONFLICT (park) DO UPDATE
-   SET min_reserve_mu = coalesce(CAST(:min_reserve_mu AS float8), t.min_reserve_mu),
-       min_vacant_floor_m2 = coalesce(CAST(:min_vacant_floor_m2 AS float8),
-                                      t.min_vacant_floor_m2),
-       updated_at = now(),
-       updated_by = :updated_by;
+-- Set a park's targets through the audited admin function (service/db/sql/admin.sql); a
+-- value not given (NULL) keeps the stored one (0 for a park without targets). The change
+-- set recording it, or NULL when the targets say so already.
+SELECT admin_set_target(CAST(:park AS text), CAST(:min_reserve_mu AS double precision),
+                        CAST(:min_vacant_floor_m2 AS double precision),
+                        CAST(:updated_by AS text), CAST(:reason AS text)) AS change_set_id;

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import PARK, db
+from support_roles import owner_url
 from support_server import Server, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -90,8 +91,9 @@ def _token(url: str, *, name: str, role: str) -> str:
 
 def _plant_rows(url: str) -> dict:
     """Hostile names written with SQL: the park, buildings and leases, a project, a
-    land-use class and a new context layer. Returns the codes the tests look at."""
-    with db(url) as conn:
+    land-use class and a new context layer, as the owner (the data the service only loads).
+    Returns the codes the tests look at."""
+    with db(owner_url(url)) as conn:
         conn.execute("UPDATE park SET name_zh = %s, name_en = %s WHERE code = %s", (IMG, SVG, PARK))
         buildings = [
             r[0]

@@ -98,10 +98,7 @@ def test_availability_map_highlights_candidates_and_writes_the_criteria(
 def test_a_park_that_misses_a_target_is_marked_and_its_popup_says_so(fresh_db_url, visit):
     with db(fresh_db_url) as conn:
         conn.execute(
-            "INSERT INTO target (park, min_reserve_mu, min_vacant_floor_m2, updated_by)"
-            " VALUES (%s, 1e6, 0, 'test') ON CONFLICT (park) DO UPDATE"
-            " SET min_reserve_mu = 1e6, min_vacant_floor_m2 = 0",
-            (PARK,),
+            "SELECT admin_set_target(%s, 1e6, 0, 'test', 'a target the park misses')", (PARK,)
         )
         vacant = conn.execute(
             """

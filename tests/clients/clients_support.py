@@ -16,6 +16,7 @@ from unittest import mock
 import httpx
 import support_server
 from sqlalchemy import create_engine, pool, text
+from support_roles import owner_url
 from support_server import Server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,10 +168,13 @@ def migrated_and_loaded_on_past_day(url: str) -> None:
     from service.db.migrate import upgrade
     from service.imports.loader import load_dataset
 
-    upgrade(url)
+    upgrade(owner_url(url))
+    # The owner dates the load in the past (an empty ledger lets a change set be dated
+    # so); the service's role loads, as `parks load` does.
+    owner = make_engine(owner_url(url))
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
+        with owner.begin() as conn:
             conn.execute(
                 text(
                     "ALTER TABLE change_set ALTER COLUMN committed_at "
@@ -178,7 +182,7 @@ def migrated_and_loaded_on_past_day(url: str) -> None:
                 )
             )
         load_dataset(engine, ROOT / "data" / "sample" / "parks.gpkg", storage_srid=4545)
-        with engine.begin() as conn:
+        with owner.begin() as conn:
             conn.execute(
                 text(
                     "ALTER TABLE change_set ALTER COLUMN committed_at SET DEFAULT clock_timestamp()"
@@ -186,6 +190,7 @@ def migrated_and_loaded_on_past_day(url: str) -> None:
             )
     finally:
         engine.dispose()
+        owner.dispose()
 
 
 def editor_token(url: str) -> dict[str, str]:

@@ -258,10 +258,7 @@ def test_popups_link_to_the_parcel_history_and_the_project_page(client):
 def test_a_missed_target_reaches_the_map(fresh_db_url, make_client):
     with psycopg.connect(fresh_db_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute(
-            "INSERT INTO target (park, min_reserve_mu, min_vacant_floor_m2, updated_by)"
-            " VALUES (%s, 0, 1e9, 'test') ON CONFLICT (park) DO UPDATE"
-            " SET min_reserve_mu = 0, min_vacant_floor_m2 = 1e9",
-            (PARK,),
+            "SELECT admin_set_target(%s, 0, 1e9, 'test', 'a target the park misses')", (PARK,)
         )
     page = make_client(fresh_db_url).get("/map").text
     target = _config(page)["figures"][PARK]["target"]

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
 from support_changes import change_set, find_parcels, rezone_op
+from support_roles import owner_url
 
 from service.audit.report import write_report
 
@@ -28,7 +29,8 @@ def land(fresh_db_url, make_client, make_token):
     """The app on a fresh copy of the sample, an editor's headers, and our own engine."""
     client = make_client(fresh_db_url)
     headers = make_token(fresh_db_url, "editor")
-    engine = create_engine(fresh_db_url, pool_size=1, max_overflow=0)
+    # The owner's: it plants a tenant's name, which the service only loads.
+    engine = create_engine(owner_url(fresh_db_url), pool_size=1, max_overflow=0)
     yield client, headers, engine
     engine.dispose()
 

@@ -15,6 +15,7 @@ import mapbox_vector_tile
 import pytest
 import support_reads as sr
 from sqlalchemy import create_engine, pool, text
+from support_roles import owner_url
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +40,9 @@ def _codes(body: bytes) -> set[str]:
 
 
 def _sql(url: str, query: str, **params):
-    engine = create_engine(url, poolclass=pool.NullPool)
+    """Run *query* as the database's owner: these tests plant what the service's role may
+    not write (a cache entry, a class)."""
+    engine = create_engine(owner_url(url), poolclass=pool.NullPool)
     try:
         with engine.begin() as conn:
             result = conn.execute(text(query), params)

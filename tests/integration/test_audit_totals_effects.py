@@ -25,6 +25,7 @@ import shapely
 from sqlalchemy import create_engine, pool
 from support_audit import TOL_M2, make_history, pick, problems_where, psycopg_url, query
 from support_changes import change_set, free_box, geojson, split_in_two, touching_pair
+from support_roles import owner_url
 
 from parks.operations import ChangeSetRequest
 from service.audit.queries import totals_as_of
@@ -318,7 +319,7 @@ def _verify_with(url: str, *statements: str) -> dict:
     back afterwards)."""
     from service.audit.verify import verify
 
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_engine(owner_url(url), poolclass=pool.NullPool)
     try:
         with engine.connect() as conn, conn.begin() as transaction:
             for table in ("totals_effect", "totals_snapshot"):
@@ -395,18 +396,21 @@ def test_a_deleted_effect_row_and_a_tampered_snapshot_are_named(verified_history
 
 
 def test_the_record_of_the_totals_can_only_be_written_by_a_commit(verified_history):
-    with psycopg.connect(psycopg_url(verified_history)) as conn:
-        for statement in (
-            "UPDATE totals_effect SET parcels_delta = parcels_delta + 1",
-            "DELETE FROM totals_snapshot",
-            "INSERT INTO totals_effect SELECT change_set_id + 1000, park, land_use_code, status, "
-            "at, parcels_delta, area_delta_m2 FROM totals_effect LIMIT 1",
-            "TRUNCATE totals_effect",
-        ):
-            with pytest.raises(psycopg.Error) as refused:
-                conn.execute(statement)
-            assert refused.value.sqlstate == "MF002"
-            conn.rollback()
+    # The service's role has no privilege on the record at all; even its owner, who has,
+    # meets the guard triggers.
+    for url, sqlstate in ((verified_history, "42501"), (owner_url(verified_history), "MF002")):
+        with psycopg.connect(psycopg_url(url)) as conn:
+            for statement in (
+                "UPDATE totals_effect SET parcels_delta = parcels_delta + 1",
+                "DELETE FROM totals_snapshot",
+                "INSERT INTO totals_effect SELECT change_set_id + 1000, park, land_use_code, "
+                "status, at, parcels_delta, area_delta_m2 FROM totals_effect LIMIT 1",
+                "TRUNCATE totals_effect",
+            ):
+                with pytest.raises(psycopg.Error) as refused:
+                    conn.execute(statement)
+                assert refused.value.sqlstate == sqlstate, statement
+                conn.rollback()
 
 
 # --- the migration ---------------------------------------------------------------------------
@@ -421,12 +425,14 @@ def test_a_database_upgraded_with_history_written_before_the_effects_answers_the
 
     from service.db.migrate import alembic_config, upgrade
 
-    url = fresh_db_url
-    command.downgrade(alembic_config(url), "0006")
+    # Before the roles, one role owned and wrote everything: the history of that time
+    # is written as the owner.
+    url = owner_url(fresh_db_url)
+    command.downgrade(alembic_config(owner_url(url)), "0006")
     assert not query(url, "SELECT to_regclass('totals_effect') IS NOT NULL")[0][0]
     writer = Writer(url, None)
     _history(url, writer)
-    upgrade(url)
+    upgrade(owner_url(url))
     rows = query(url, "SELECT count(*), count(DISTINCT change_set_id) FROM totals_effect")[0]
     assert rows[0] > 0 and rows[1] == query(url, "SELECT count(*) FROM change_set")[0][0]
     assert _differences(url, _moments(url, writer)) == []

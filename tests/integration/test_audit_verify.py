@@ -106,9 +106,14 @@ def test_a_rewritten_hash_chain_is_still_caught_by_the_parcel_history(history, t
         *[
             "UPDATE ledger l SET prev_hash = coalesce((SELECT p.hash FROM ledger p "
             f"WHERE p.seq = l.seq - 1), l.prev_hash) WHERE l.seq = {seq}; "
-            "UPDATE ledger l SET hash = ledger_hash(l.seq, l.at, l.actor, l.change_set_id, "
-            "l.kind, l.document_no, l.delta_city_m2, l.total_city_m2, l.delta_parks, "
-            f"l.total_parks, l.prev_hash) WHERE l.seq = {seq}"
+            # (each row by its format: 2, the high-water marks too, for rows written
+            # since the load)
+            "UPDATE ledger l SET hash = CASE l.row_format WHEN 2 THEN ledger_hash_v2(l.seq, "
+            "l.at, l.actor, l.change_set_id, l.kind, l.document_no, l.delta_city_m2, "
+            "l.total_city_m2, l.delta_parks, l.total_parks, l.high_water_city_m2, "
+            "l.high_water_parks, l.prev_hash) ELSE ledger_hash(l.seq, l.at, l.actor, "
+            "l.change_set_id, l.kind, l.document_no, l.delta_city_m2, l.total_city_m2, "
+            f"l.delta_parks, l.total_parks, l.prev_hash) END WHERE l.seq = {seq}"
             for seq in (2, 3, 4)
         ],
     )

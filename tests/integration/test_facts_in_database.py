@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 from support_reads import SAMPLE, connect, database_url
+from support_roles import owner_url
 
 from parks.units import AREA_TOLERANCE_M2, m2_to_mu
 from service.audit.verify import verify
@@ -34,7 +35,7 @@ IN_FORCE = "(start_date <= {day} AND (end_date IS NULL OR end_date >= {day}))"
 def migrated_url(databases) -> str:
     """A database migrated from empty, nothing loaded: the migrations' own values."""
     url = database_url(databases.create(template=databases.postgis_template))
-    upgrade(url)
+    upgrade(owner_url(url))
     return url
 
 
@@ -46,7 +47,8 @@ def _policy(url: str) -> tuple[bool, float]:
 
 
 def _set_policy(url: str, *, per_park_floor: bool, tolerance_m2: float) -> None:
-    with connect(url) as conn:
+    # Behind the service's back, as the owner: the policy row out of step with the app.
+    with connect(owner_url(url)) as conn:
         conn.execute(
             text("UPDATE rule_policy SET per_park_floor = :f, tolerance_m2 = :t"),
             {"f": per_park_floor, "t": tolerance_m2},

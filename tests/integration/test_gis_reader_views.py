@@ -18,6 +18,7 @@ from alembic import command
 from psycopg import errors
 from sqlalchemy.engine import make_url
 from support_reads import M2_PER_MU, database_url
+from support_roles import owner_url
 
 from service.db.migrate import alembic_config, current_revision, upgrade
 
@@ -62,7 +63,8 @@ def _libpq(url: str, *, user: str | None = None) -> str:
 
 @contextmanager
 def _connect(url: str, *, user: str | None = None) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(_libpq(url, user=user), autocommit=True) as conn:
+    """As *user*, or as the database's owner (who plants data and grants here)."""
+    with psycopg.connect(_libpq(url, user=user or "parks_owner"), autocommit=True) as conn:
         yield conn
 
 
@@ -490,14 +492,20 @@ def _run_grants(url: str) -> None:
 def test_running_the_grants_again_changes_nothing(fresh_db_url):
     # A database copied from a template has no ACL of its own (PostgreSQL doesn't copy it):
     # the first run here grants CONNECT again; all else the migration already granted.
-    with _connect(fresh_db_url) as conn:
-        before = _rows(conn, ACL_SNAPSHOT)
+    def snapshot() -> list[tuple[str, str]]:
+        # An ACL's entries in a stable order: a revoke and re-grant moves an entry to the
+        # end of the list without changing what it grants.
+        with _connect(fresh_db_url) as conn:
+            return [
+                (name, ",".join(sorted(acl.strip("{}").split(","))))
+                for name, acl in _rows(conn, ACL_SNAPSHOT)
+            ]
+
+    before = snapshot()
     _run_grants(fresh_db_url)
-    with _connect(fresh_db_url) as conn:
-        once = _rows(conn, ACL_SNAPSHOT)
+    once = snapshot()
     _run_grants(fresh_db_url)
-    with _connect(fresh_db_url) as conn:
-        twice = _rows(conn, ACL_SNAPSHOT)
+    twice = snapshot()
     assert twice == once
     assert [r for r in once if r[0] != "db"] == [r for r in before if r[0] != "db"]
     assert f"{READER}=c/" in dict(once)["db"]
@@ -543,15 +551,15 @@ def _reader_traces(conn: psycopg.Connection) -> list[tuple]:
 
 
 def test_the_migration_goes_down_leaving_no_trace_of_the_reader_and_up_again(empty_db_url):
-    upgrade(empty_db_url)
+    upgrade(owner_url(empty_db_url))
     with _connect(empty_db_url) as conn:
         assert _reader_traces(conn)
-    command.downgrade(alembic_config(empty_db_url), "0009")
-    assert current_revision(empty_db_url) == "0009"
+    command.downgrade(alembic_config(owner_url(empty_db_url)), "0009")
+    assert current_revision(owner_url(empty_db_url)) == "0009"
     with _connect(empty_db_url) as conn:
         assert conn.execute("SELECT to_regnamespace('gis')").fetchone() == (None,)
         assert _reader_traces(conn) == []
-    upgrade(empty_db_url)
+    upgrade(owner_url(empty_db_url))
     with _as_reader(empty_db_url) as conn:
         assert conn.execute("SELECT count(*) FROM gis.parcels").fetchone() == (0,)
         with pytest.raises(errors.InsufficientPrivilege):

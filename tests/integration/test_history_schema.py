@@ -14,6 +14,7 @@ import pytest
 import support_reads as sr
 from sqlalchemy import Connection, create_engine, pool, text
 from sqlalchemy.exc import DBAPIError
+from support_roles import owner_url
 
 pytestmark = pytest.mark.integration
 
@@ -46,8 +47,10 @@ def history_url(databases, loaded_template, residential_code) -> str:
 
 @pytest.fixture
 def conn(history_url) -> Iterator[Connection]:
-    """A connection in a transaction that is rolled back at the end."""
-    engine = create_engine(history_url, poolclass=pool.NullPool)
+    """A connection as the database's owner (these tests take the schema's own layers
+    apart to prove the one beneath), in a transaction rolled back at the end. The
+    service's role can't do any of it: test_service_role_cannot_bypass_the_rule.py."""
+    engine = create_engine(owner_url(history_url), poolclass=pool.NullPool)
     with engine.connect() as connection:
         yield connection
         connection.rollback()
@@ -61,6 +64,13 @@ def _closed_id(conn: Connection, code: str) -> int:
         ),
         {"c": code},
     ).scalar_one()
+
+
+def _without_the_written_now_guard(conn: Connection) -> None:
+    """Set aside, inside the test's rolled-back transaction, the guard that refuses any
+    version inserted closed or dated other than its change set (parcel_version_written_now,
+    proved in test_history_cannot_be_backdated.py): the layer beneath it is what is proved."""
+    conn.execute(text("ALTER TABLE parcel_version DISABLE TRIGGER parcel_version_written_now"))
 
 
 def _sqlstate(exc: pytest.ExceptionInfo[DBAPIError]) -> tuple[str, str | None]:
@@ -118,6 +128,7 @@ def test_the_unique_current_version_index_alone_refuses_a_second_current_version
     # transaction), the unique partial index still holds the line.
     conn.execute(text("ALTER TABLE parcel_version DROP CONSTRAINT parcel_periods_do_not_overlap"))
     conn.execute(text("ALTER TABLE parcel_version DISABLE TRIGGER parcel_version_stamp"))
+    _without_the_written_now_guard(conn)
     sql = COPY_CURRENT.replace("change_set_id)", "change_set_id, content_sha256)").replace(
         "change_set_id\n", "change_set_id, content_sha256\n"
     )
@@ -138,12 +149,14 @@ def test_overlapping_validity_periods_of_one_parcel_are_refused(conn, residentia
 
 
 def test_a_closed_period_that_ends_where_the_history_begins_is_accepted(conn, residential_code):
+    _without_the_written_now_guard(conn)
     first = "(SELECT min(valid_from) FROM parcel_version WHERE parcel_code = :code)"
     sql = COPY_CURRENT.format(valid_from=f"{first} - interval '1 day'", valid_to=first)
     assert conn.execute(text(sql), {"code": residential_code}).rowcount == 1
 
 
 def test_a_period_that_ends_before_it_begins_is_refused(conn, residential_code):
+    _without_the_written_now_guard(conn)
     sql = COPY_CURRENT.format(
         valid_from="valid_from - interval '1 day'", valid_to="valid_from - interval '2 days'"
     )
@@ -242,8 +255,10 @@ def test_a_version_with_an_unknown_status_mode_or_invalid_geometry_is_refused(
             text(
                 "INSERT INTO parcel_version (parcel_code, park, land_use_code, status, "
                 "supply_mode, geom, valid_from, change_set_id) "
-                f"SELECT parcel_code, park, land_use_code, {select}, valid_to, change_set_id "
-                "FROM parcel_version WHERE version_id = :v"
+                # standing from the moment, and by the change set, that closed it: what
+                # this transaction may write
+                f"SELECT parcel_code, park, land_use_code, {select}, valid_to, "
+                "ended_by_change_set_id FROM parcel_version WHERE version_id = :v"
             ),
             {"v": closed},
         )

@@ -293,11 +293,11 @@ def test_a_parcel_in_no_park_blocks_and_one_partly_outside_its_park_is_a_warning
     outside = straddling.difference(jiangtan).area
     assert by_row[1, ProblemKind.OUTSIDE_PARK].measure == pytest.approx(outside, rel=1e-6)
     assert by_row[1, ProblemKind.OUTSIDE_PARK].other == "jiangtan"
-    assert not by_row[1, ProblemKind.OUTSIDE_PARK].blocking
+    assert by_row[1, ProblemKind.OUTSIDE_PARK].blocking  # the database would refuse it
     assert by_row[2, ProblemKind.INVALID_VALUE].blocking
     assert "no park" in by_row[2, ProblemKind.INVALID_VALUE].message
-    # given a park, the parcel in none is that park's, wholly outside it: a warning
+    # given a park, the parcel in none is that park's, wholly outside it: refused too
     given = dry_run(url, shp, park="jiangtan")
     outside_b = {p.row: p for p in given.problems if p.kind is ProblemKind.OUTSIDE_PARK}
     assert outside_b[2].measure == pytest.approx(nowhere.area, rel=1e-9)
-    assert given.blocking == 0
+    assert outside_b[2].blocking and outside_b[1].blocking

@@ -14,6 +14,7 @@ import support_reads as sr
 from shapely import affinity
 from shapely.geometry import Polygon, box
 from sqlalchemy import text
+from support_roles import owner_url
 
 from service.db.engine import make_engine
 from service.db.migrate import upgrade
@@ -34,7 +35,7 @@ def _load(url: str, path, **kwargs) -> LoadReport:
 def migrated_url(databases) -> str:
     """A migrated database with no parcels, shared by the tests whose loads must fail."""
     url = sr.database_url(databases.create(template=databases.postgis_template))
-    upgrade(url)
+    upgrade(owner_url(url))
     return url
 
 
@@ -45,7 +46,7 @@ def migrated_url(databases) -> str:
 def first_load(databases) -> tuple[str, LoadReport]:
     """A migrated empty database loaded once with the sample, and the load's report."""
     url = sr.database_url(databases.create(template=databases.postgis_template))
-    upgrade(url)
+    upgrade(owner_url(url))
     return url, _load(url, sr.SAMPLE, actor="loader-test")
 
 

@@ -8,6 +8,7 @@ import pytest
 import support_reads as sr
 from shapely import affinity
 from shapely.geometry import box
+from support_roles import owner_url
 
 from service.db.engine import make_engine
 from service.db.migrate import upgrade
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 def migrated_url(databases) -> str:
     """A migrated database with no parcels, for loads that must be refused."""
     url = sr.database_url(databases.create(template=databases.postgis_template))
-    upgrade(url)
+    upgrade(owner_url(url))
     return url
 
 

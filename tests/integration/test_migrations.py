@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from geoalchemy2 import Geometry, alembic_helpers
 from sqlalchemy import text
 from support_reads import connect, database_url, row_counts
+from support_roles import owner_url
 
 from parks.landuse import read_classes
 from service.db.migrate import alembic_config, current_revision, upgrade
@@ -76,14 +77,14 @@ def _differences(url: str) -> list:
 def migrated_url(databases) -> str:
     """A database migrated from empty, shared by the tests that only look at it."""
     url = database_url(databases.create(template=databases.postgis_template))
-    upgrade(url)
+    upgrade(owner_url(url))
     return url
 
 
 def test_upgrading_an_empty_database_creates_every_table_and_column_of_the_models(empty_db_url):
-    assert current_revision(empty_db_url) is None
+    assert current_revision(owner_url(empty_db_url)) is None
     assert _tables(empty_db_url) - NOT_OURS == set()
-    upgrade(empty_db_url)
+    upgrade(owner_url(empty_db_url))
     assert _tables(empty_db_url) - NOT_OURS == set(Base.metadata.tables)
     with connect(empty_db_url) as conn:
         columns = conn.execute(
@@ -99,9 +100,9 @@ def test_upgrading_an_empty_database_creates_every_table_and_column_of_the_model
 
 
 def test_upgrading_reaches_the_single_head_revision(migrated_url):
-    heads = ScriptDirectory.from_config(alembic_config(migrated_url)).get_heads()
+    heads = ScriptDirectory.from_config(alembic_config(owner_url(migrated_url))).get_heads()
     assert len(heads) == 1, f"the migrations branch: {heads}"
-    assert current_revision(migrated_url) == heads[0]
+    assert current_revision(owner_url(migrated_url)) == heads[0]
 
 
 def test_a_second_upgrade_changes_neither_schema_nor_data(migrated_url):
@@ -113,9 +114,9 @@ def test_a_second_upgrade_changes_neither_schema_nor_data(migrated_url):
         "trigger",
         "function",
     }
-    revision_before = current_revision(migrated_url)
-    upgrade(migrated_url)
-    assert current_revision(migrated_url) == revision_before
+    revision_before = current_revision(owner_url(migrated_url))
+    upgrade(owner_url(migrated_url))
+    assert current_revision(owner_url(migrated_url)) == revision_before
     assert _snapshot(migrated_url) == schema_before
     assert row_counts(migrated_url) == rows_before
 
@@ -150,8 +151,8 @@ def test_the_models_and_the_migrations_agree(migrated_url):
 
 def test_the_model_comparison_notices_a_schema_that_drifted(empty_db_url):
     # Proves the comparison above can fail: a missing index and an extra column show up.
-    upgrade(empty_db_url)
-    with connect(empty_db_url) as conn:
+    upgrade(owner_url(empty_db_url))
+    with connect(owner_url(empty_db_url)) as conn:
         conn.execute(text("DROP INDEX parcel_current_park"))
         conn.execute(text("ALTER TABLE park ADD COLUMN nickname text"))
         conn.commit()
@@ -224,7 +225,7 @@ def test_geometry_is_stored_in_epsg4545_as_the_declared_types(migrated_url):
 
 
 def test_the_imports_migration_goes_down_and_up_again_dropping_its_tables(empty_db_url):
-    upgrade(empty_db_url)
+    upgrade(owner_url(empty_db_url))
     with connect(empty_db_url) as conn:
         conn.execute(
             text(
@@ -233,9 +234,74 @@ def test_the_imports_migration_goes_down_and_up_again_dropping_its_tables(empty_
             )
         )
         conn.commit()
-    command.downgrade(alembic_config(empty_db_url), "0008")
-    assert current_revision(empty_db_url) == "0008"
+    command.downgrade(alembic_config(owner_url(empty_db_url)), "0008")
+    assert current_revision(owner_url(empty_db_url)) == "0008"
     assert {"import_run", "import_feature"} & _tables(empty_db_url) == set()
-    upgrade(empty_db_url)
+    upgrade(owner_url(empty_db_url))
     assert {"import_run", "import_feature"} <= _tables(empty_db_url)
     assert _differences(empty_db_url) == []
+
+
+# --- the roles: a database written before them is upgraded without losing a row ------------
+
+
+def test_a_database_written_before_the_roles_keeps_every_row_and_verifies(fresh_db_url):
+    """Back at the revision before the roles, the history written by the one role that
+    owned everything (here the owner writes by SQL, as it did) survives the upgrade to the
+    head row for row; the ledger still verifies, read by the auditor; and the service's
+    role then writes as it should."""
+    from support_changes import change_set, find_parcels, rezone_op
+    from support_roles import role_url
+
+    from parks.operations import ChangeSetRequest
+    from service.audit.verify import verify
+    from service.changes.apply import apply_change_set
+    from service.db.engine import make_engine
+
+    owner = owner_url(fresh_db_url)
+    command.downgrade(alembic_config(owner), "0011")
+    with connect(owner) as conn:
+        code = conn.execute(
+            text(
+                "SELECT parcel_code FROM parcel_version WHERE valid_to IS NULL "
+                "AND land_use_code = '0701' ORDER BY parcel_code LIMIT 1"
+            )
+        ).scalar_one()
+        conn.execute(
+            text(
+                "UPDATE parcel_version SET status = 'idle' WHERE parcel_code = :c "
+                "AND valid_to IS NULL"
+            ),
+            {"c": code},
+        )
+        conn.commit()
+    before = row_counts(owner)
+    with connect(owner) as conn:
+        head = conn.execute(text("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")).one()
+
+    upgrade(owner)
+    assert (
+        current_revision(owner)
+        == ScriptDirectory.from_config(alembic_config(owner)).get_current_head()
+    )
+    after = row_counts(owner)
+    assert {t: n for t, n in after.items() if t in before} == before
+    with connect(role_url(fresh_db_url, "parks_auditor")) as conn:
+        assert tuple(
+            conn.execute(text("SELECT seq, hash FROM ledger WHERE seq = :s"), {"s": head.seq}).one()
+        ) == tuple(head)
+        assert verify(conn).body()["problems"] == []
+
+    engine = make_engine(fresh_db_url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as conn:
+            (other,) = find_parcels(
+                conn, "v.land_use_code = '0701' AND v.parcel_code <> :c", {"c": code}, limit=1
+            )
+        request = ChangeSetRequest.model_validate(
+            change_set("rezone", rezone_op(other, "0702"), reason="after the upgrade")
+        )
+        result = apply_change_set(engine, request, actor="upgrade-test", storage_srid=4545)
+    finally:
+        engine.dispose()
+    assert result.ledger_seq == head.seq + 1

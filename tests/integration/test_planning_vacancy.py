@@ -8,6 +8,7 @@ import pytest
 import support_planning as sp
 import support_reads as sr
 from sqlalchemy import text
+from support_roles import owner_url
 
 from parks.errors import InvalidParameter
 from service.planning.vacancy import vacancy
@@ -91,7 +92,8 @@ def test_a_buildings_totals_are_the_whole_building(sample_db_url, today):
 
 
 def test_a_lease_ended_yesterday_frees_its_floor(fresh_db_url):
-    with sr.connect(fresh_db_url) as conn:
+    # Leases are loaded, not edited by the service: the owner ends one.
+    with sr.connect(owner_url(fresh_db_url)) as conn:
         lease = conn.execute(
             text("SELECT lease_id, building_code, floor, leased_m2 FROM lease ORDER BY lease_id")
         ).first()

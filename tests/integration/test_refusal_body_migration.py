@@ -11,6 +11,7 @@ import json
 import pytest
 from sqlalchemy import text
 from support_reads import connect
+from support_roles import owner_url
 
 from service.db.migrate import upgrade
 from service.settings import get_settings
@@ -24,7 +25,8 @@ BIG_OPS = [
 
 
 def _insert_old_refusal(url: str, *, reason: str, operations: list) -> None:
-    with connect(url) as conn:
+    # At revision 0004 there were no roles yet: the owner wrote everything.
+    with connect(owner_url(url)) as conn:
         conn.execute(
             text(
                 "INSERT INTO refusal (actor, kind, document_no, reason, error, detail, "
@@ -50,10 +52,10 @@ def _rows(url: str) -> list[dict]:
 
 
 def test_old_refusals_become_capped_bodies_with_the_sha256_of_the_whole(empty_db_url):
-    upgrade(empty_db_url, "0004")
+    upgrade(owner_url(empty_db_url), "0004")
     _insert_old_refusal(empty_db_url, reason="small", operations=SMALL_OPS)
     _insert_old_refusal(empty_db_url, reason="big", operations=BIG_OPS)
-    upgrade(empty_db_url)
+    upgrade(owner_url(empty_db_url))
 
     small, big = _rows(empty_db_url)
     whole = small["body"].encode("utf-8")
@@ -76,14 +78,14 @@ def test_old_refusals_become_capped_bodies_with_the_sha256_of_the_whole(empty_db
 
 
 def test_downgrading_keeps_the_operations_of_bodies_kept_whole(empty_db_url):
-    upgrade(empty_db_url, "0004")
+    upgrade(owner_url(empty_db_url), "0004")
     _insert_old_refusal(empty_db_url, reason="small", operations=SMALL_OPS)
-    upgrade(empty_db_url)
+    upgrade(owner_url(empty_db_url))
     from alembic import command
 
     from service.db.migrate import alembic_config
 
-    command.downgrade(alembic_config(empty_db_url), "0004")
-    with connect(empty_db_url) as conn:
+    command.downgrade(alembic_config(owner_url(empty_db_url)), "0004")
+    with connect(owner_url(empty_db_url)) as conn:
         operations = conn.execute(text("SELECT operations FROM refusal")).scalar_one()
     assert operations == SMALL_OPS

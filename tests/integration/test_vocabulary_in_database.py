@@ -10,6 +10,7 @@ from enum import StrEnum
 import pytest
 from sqlalchemy import text
 from support_reads import connect, database_url
+from support_roles import owner_url
 
 from parks.vocabulary import (
     ChangeKind,
@@ -39,7 +40,7 @@ CHECKS: dict[tuple[str, str], set[str]] = {
 @pytest.fixture(scope="module")
 def migrated_url(databases) -> str:
     url = database_url(databases.create(template=databases.postgis_template))
-    upgrade(url)
+    upgrade(owner_url(url))
     return url
 
 
@@ -69,8 +70,13 @@ def test_the_check_constraint_allows_exactly_the_vocabularys_words(migrated_url,
 
 
 def test_every_check_constraint_that_lists_words_is_held_to_the_vocabulary(migrated_url):
-    # A list of words is printed `column = ANY (ARRAY[...])` (written `IN (...)`).
-    listing = {key for key, d in _definitions(migrated_url).items() if "= ANY (ARRAY[" in d}
+    # A list of words is printed `column = ANY (ARRAY['a'::text, ...])` (written `IN (...)`);
+    # a list of numbers (the ledger's row formats) is not a vocabulary.
+    listing = {
+        key
+        for key, d in _definitions(migrated_url).items()
+        if "= ANY (ARRAY[" in d and "::text" in d
+    }
     assert listing == set(CHECKS)
 
 

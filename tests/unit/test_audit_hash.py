@@ -100,6 +100,41 @@ def test_every_field_of_the_canonical_text_changes_the_hash():
     assert ledger_row_hash(base, "cd" * 32) != reference
 
 
+def test_a_format_2_row_hashes_the_high_water_marks_before_the_previous_hash():
+    row = _row(
+        row_format=2,
+        high_water_city_m2=1234.25,
+        high_water_parks={"jiangtan": 1000.0, "caijiapo": 234.25},
+    )
+    micros = (row["at"] - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    text = "\x1f".join(
+        [
+            "2",
+            str(micros),
+            "editor-1",
+            "17",
+            "rezone",
+            "宝政土批〔2026〕12号",
+            "3ff8000000000000",  # 1.5
+            "4093490000000000",  # 1234.25
+            "caijiapo:0000000000000000,jiangtan:3ff8000000000000",
+            "caijiapo:406d480000000000,jiangtan:408f400000000000",
+            "4093490000000000",  # the city's high-water mark, 1234.25
+            "caijiapo:406d480000000000,jiangtan:408f400000000000",
+            "ab" * 32,
+        ]
+    )
+    assert ledger_row_hash(row, row["prev_hash"]) == hashlib.sha256(text.encode()).hexdigest()
+    assert ledger_hash(row) == ledger_row_hash(row, row["prev_hash"])
+    for name, value in [
+        ("high_water_city_m2", 1234.26),
+        ("high_water_parks", {"jiangtan": 1000.0, "caijiapo": 234.26}),
+        ("row_format", 1),
+    ]:
+        changed = {**row, name: value}
+        assert ledger_row_hash(changed, row["prev_hash"]) != ledger_row_hash(row, row["prev_hash"])
+
+
 def test_the_chain_starts_from_sixty_four_zeros():
     assert SERVICE_GENESIS == GENESIS_HASH == "0" * 64
 

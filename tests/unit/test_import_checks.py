@@ -165,9 +165,9 @@ def test_overlap_with_a_standing_parcel_is_blocking_and_names_it():
     assert "GX-900" in p.message and "12.50 m²" in p.message
 
 
-def test_land_outside_the_park_is_a_warning_with_its_area():
+def test_land_outside_the_park_is_blocking_with_its_area():
     p = outside_park_problem(2, "GX-002", "gaoxin", 250.0, None)
-    assert p.kind is ProblemKind.OUTSIDE_PARK and not p.blocking
+    assert p.kind is ProblemKind.OUTSIDE_PARK and p.blocking
     assert p.measure == 250.0 and "gaoxin" in p.message
 
 

@@ -7,16 +7,32 @@
 --      proportion to the rows a statement touches.
 --   2. A deferred constraint trigger on rule_txn runs once per transaction, at COMMIT:
 --      it takes the city's ledger head lock (so committers are judged one at a time),
---      reads the previous ledger row, refuses the transaction if the city total (or, by
---      policy, a park's total) would end below its high-water mark by more than the
---      tolerance, and otherwise appends the ledger row, hash-chained to the previous.
--- A refusal raises SQLSTATE 'MF001' with a JSON DETAIL the application turns into the
--- 409 body; psql users read the message.
+--      checks where the versions this transaction's change set made stand (no overlap
+--      with another standing parcel, nothing outside the park), reads the previous ledger
+--      row, refuses the transaction if the city total (or, by policy, a park's total)
+--      would end below its high-water mark by more than the tolerance, and otherwise
+--      appends the ledger row, hash-chained to the previous.
+--   3. Guards keep the past as it was: a version is written standing, by this
+--      transaction's change set, from that change set's moment; a change set is this
+--      transaction's and is not dated before the ledger's last row (nor in the future);
+--      closed versions, the ledger and the rule's working tables are not edited.
+-- A refusal raises SQLSTATE 'MF001' (the rule), 'MF003' (placement) or 'MF002' (a guard)
+-- with a JSON DETAIL (MF001, MF003) the application turns into its error body; psql users
+-- read the message.
+--
+-- This file holds functions only, every statement a re-runnable CREATE OR REPLACE: the
+-- migration that changes a function re-runs the whole file (0002 first, then 0013). The
+-- triggers that attach them are in rule_triggers.sql (made once, by 0002) and in the
+-- migration that added each later one. Every function that writes or guards (the volatile
+-- ones) runs as its owner with a fixed search_path (SECURITY DEFINER SET search_path =
+-- public, pg_temp): written into each definition, because CREATE OR REPLACE would reset
+-- attributes set by ALTER. SECURITY DEFINER changes current_user, not session_user: the
+-- actor of a change set made for plain SQL is still the role that connected.
 
 -- 1. Collect deltas -----------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION rule_collect_insert() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO rule_pending (txid, park, parcel_code, delta_m2)
     SELECT txid_current(), n.park, n.parcel_code, sum(n.area_m2)
@@ -28,7 +44,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION rule_collect_delete() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO rule_pending (txid, park, parcel_code, delta_m2)
     SELECT txid_current(), o.park, o.parcel_code, -sum(o.area_m2)
@@ -40,7 +56,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION rule_collect_update() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO rule_pending (txid, park, parcel_code, delta_m2)
     SELECT txid_current(), d.park, d.parcel_code, sum(d.delta_m2)
@@ -61,7 +77,7 @@ END $$;
 
 -- Flipping a class's is_manufacturing flag moves every current parcel of that class.
 CREATE OR REPLACE FUNCTION rule_collect_class_flag() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO rule_pending (txid, park, parcel_code, delta_m2)
     SELECT txid_current(), v.park, v.parcel_code,
@@ -78,7 +94,7 @@ END $$;
 
 -- Every change set gets its ledger row, even one that moves no manufacturing land.
 CREATE OR REPLACE FUNCTION rule_mark_change_set() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO rule_txn (txid) VALUES (txid_current()) ON CONFLICT DO NOTHING;
     RETURN NULL;
@@ -87,6 +103,14 @@ END $$;
 -- 2. The ledger's canonical text and hash -------------------------------------------
 -- Floats enter as the hex of their IEEE-754 bytes and times as integer microseconds
 -- since the epoch, so any client can recompute the hash exactly (see service/audit).
+-- Fields are joined by U+001F; an absent text is empty; a per-park figure is the list
+-- park:hex, sorted by park code, joined by commas. A row's format (ledger.row_format)
+-- says which text its hash covers:
+--   1  seq, at, actor, change set, kind, document no, delta city, total city,
+--      delta parks, total parks, previous hash                      (ledger_hash)
+--   2  the same, with the city high-water mark and the per-park high-water marks
+--      before the previous hash                                      (ledger_hash_v2)
+-- Rows written before format 2 existed keep format 1 and their hash.
 
 CREATE OR REPLACE FUNCTION ledger_float_hex(x double precision) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT encode(float8send(x), 'hex') $$;
@@ -117,10 +141,32 @@ CREATE OR REPLACE FUNCTION ledger_hash(
         p_prev_hash), 'UTF8')), 'hex')
 $$;
 
+CREATE OR REPLACE FUNCTION ledger_hash_v2(
+    p_seq bigint, p_at timestamptz, p_actor text, p_change_set_id bigint, p_kind text,
+    p_document_no text, p_delta_city double precision, p_total_city double precision,
+    p_delta_parks jsonb, p_total_parks jsonb, p_high_water_city double precision,
+    p_high_water_parks jsonb, p_prev_hash text
+) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT encode(sha256(convert_to(concat_ws(chr(31),
+        p_seq::text,
+        floor(extract(epoch FROM p_at) * 1000000)::bigint::text,
+        coalesce(p_actor, ''),
+        coalesce(p_change_set_id::text, ''),
+        coalesce(p_kind, ''),
+        coalesce(p_document_no, ''),
+        ledger_float_hex(p_delta_city),
+        ledger_float_hex(p_total_city),
+        ledger_parks_text(p_delta_parks),
+        ledger_parks_text(p_total_parks),
+        ledger_float_hex(p_high_water_city),
+        ledger_parks_text(p_high_water_parks),
+        p_prev_hash), 'UTF8')), 'hex')
+$$;
+
 -- 3. The judgement at commit --------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION rule_commit_check() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_txid        bigint := txid_current();
     v_policy      rule_policy%ROWTYPE;
@@ -140,6 +186,7 @@ DECLARE
     v_scope       text := NULL;
     v_at          timestamptz;
     v_prev_hash   text;
+    v_high_city   double precision;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM rule_txn WHERE txid = v_txid) THEN
         RETURN NULL;  -- already judged in this transaction
@@ -148,6 +195,12 @@ BEGIN
     -- One committer at a time per city: the head row is the lock and the sequence.
     UPDATE ledger_head SET last_seq = last_seq + 1 WHERE id RETURNING last_seq INTO v_seq;
     SELECT * INTO v_policy FROM rule_policy WHERE id;
+
+    -- The change set this transaction recorded, or one made for it. Where its standing
+    -- versions lie is judged first, under the lock: what it is judged against is every
+    -- change set committed before it.
+    v_cs := change_set_of_this_transaction();
+    PERFORM parcel_placement_check(v_cs.id, v_policy.tolerance_m2);
 
     SELECT * INTO v_prev FROM ledger WHERE seq < v_seq ORDER BY seq DESC LIMIT 1;
     v_found_prev := FOUND;
@@ -203,9 +256,9 @@ BEGIN
                    'at least that much industrial land.';
     END IF;
 
-    -- Accepted: the change set this transaction recorded, or one made for it.
-    v_cs := change_set_of_this_transaction();
+    -- Accepted.
     v_at := greatest(v_cs.committed_at, coalesce(v_prev.at, v_cs.committed_at));
+    v_high_city := greatest(v_high, v_after);
 
     -- Per-park deltas and running totals, every park present in both.
     SELECT coalesce(jsonb_object_agg(p.code, coalesce(d.delta, 0)), '{}'::jsonb),
@@ -223,12 +276,14 @@ BEGIN
 
     INSERT INTO ledger (seq, at, actor, change_set_id, kind, document_no,
                         delta_city_m2, total_city_m2, high_water_city_m2,
-                        delta_parks, total_parks, high_water_parks, prev_hash, hash)
+                        delta_parks, total_parks, high_water_parks, prev_hash, row_format,
+                        hash)
     VALUES (v_seq, v_at, v_cs.actor, v_cs.id, v_cs.kind, v_cs.document_no,
-            v_delta_city, v_after, greatest(v_high, v_after),
-            v_delta_parks, v_total_parks, v_high_parks, v_prev_hash,
-            ledger_hash(v_seq, v_at, v_cs.actor, v_cs.id, v_cs.kind, v_cs.document_no,
-                        v_delta_city, v_after, v_delta_parks, v_total_parks, v_prev_hash));
+            v_delta_city, v_after, v_high_city,
+            v_delta_parks, v_total_parks, v_high_parks, v_prev_hash, 2,
+            ledger_hash_v2(v_seq, v_at, v_cs.actor, v_cs.id, v_cs.kind, v_cs.document_no,
+                           v_delta_city, v_after, v_delta_parks, v_total_parks,
+                           v_high_city, v_high_parks, v_prev_hash));
 
     PERFORM set_config('parks.rule_committing', v_txid::text, true);
     DELETE FROM rule_pending WHERE txid = v_txid;
@@ -237,10 +292,98 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Where the versions change set p_change_set_id made stand, judged at its commit: none
+-- still standing may share more than p_tolerance_m2 (m²) of its interior with another
+-- standing version, nor have more than that outside its park's boundary. Raises 'MF003'
+-- naming the parcels (or the parcel and the park) and the area, with a JSON DETAIL
+-- {kind: 'overlap' | 'outside_park', codes, park, area_m2}.
+-- Areas are planar, in the storage CRS: parcel_version.geom and park.boundary are both
+-- typed with the storage SRID (EPSG:4545 by default; migration 0001 reads it from the
+-- settings), so ST_Area gives square metres as the application measures them.
+-- Cost: one look-up by change set (parcel_version_change_set) for the versions made, and
+-- per version one probe of the standing versions' GiST index (parcel_current_geom, partial
+-- on valid_to IS NULL) and one of its park's boundary; never a scan of the city. A version
+-- that keeps the park and the exact shape of the version it replaces (made by an earlier
+-- change set) moves no land and is not judged again: a rezone or a status change of a
+-- parcel placed before this check existed is not refused for where it already stood.
+CREATE OR REPLACE FUNCTION parcel_placement_check(p_change_set_id bigint,
+                                                  p_tolerance_m2 double precision)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v record;
+BEGIN
+    WITH made AS MATERIALIZED (
+        SELECT n.version_id, n.parcel_code, n.park, n.geom, Box2D(n.geom) AS box
+          FROM parcel_version n
+         WHERE n.change_set_id = p_change_set_id AND n.valid_to IS NULL
+           AND NOT EXISTS (
+               SELECT 1 FROM parcel_version p
+                WHERE p.parcel_code = n.parcel_code
+                  AND p.ended_by_change_set_id = p_change_set_id
+                  AND p.change_set_id <> p_change_set_id
+                  AND p.park = n.park
+                  -- the same shape, point for point (as bytes: ST_OrderingEquals would
+                  -- have the planner probe the GiST index of every version ever made)
+                  AND ST_AsEWKB(p.geom) = ST_AsEWKB(n.geom))
+    ), refused AS (
+        SELECT 'overlap' AS kind, m.parcel_code AS code, o.parcel_code AS other, m.park,
+               ST_Area(ST_Intersection(m.geom, o.geom)) AS area_m2
+          FROM made m
+          JOIN parcel_version o
+            ON o.valid_to IS NULL AND o.geom && m.geom AND o.version_id <> m.version_id
+         -- a pair of versions both made here is judged once
+         WHERE NOT EXISTS (SELECT 1 FROM made x
+                            WHERE x.version_id = o.version_id AND x.version_id < m.version_id)
+           -- CASE keeps the costly tests for the pairs that may share more than the
+           -- tolerance: not those whose bounding boxes share less (neighbours along an
+           -- edge parallel to an axis: most of them), nor those whose interiors do not
+           -- meet (Box2D is exact, and cheap beside ST_Relate)
+           AND CASE WHEN greatest(least(ST_XMax(m.box), ST_XMax(Box2D(o.geom)))
+                                  - greatest(ST_XMin(m.box), ST_XMin(Box2D(o.geom))), 0)
+                         * greatest(least(ST_YMax(m.box), ST_YMax(Box2D(o.geom)))
+                                    - greatest(ST_YMin(m.box), ST_YMin(Box2D(o.geom))), 0)
+                         <= p_tolerance_m2 THEN false
+                    WHEN ST_Relate(m.geom, o.geom, '2********')
+                    THEN ST_Area(ST_Intersection(m.geom, o.geom)) > p_tolerance_m2
+                    ELSE false END
+        UNION ALL
+        SELECT 'outside_park', m.parcel_code, NULL, m.park, d.area_m2
+          FROM made m
+          JOIN park b ON b.code = m.park
+         CROSS JOIN LATERAL (SELECT ST_Area(ST_Difference(m.geom, b.boundary)) AS area_m2) d
+         -- (ST_Covers, not ST_CoveredBy: PostGIS prepares the repeated boundary only as
+         -- the first argument)
+         WHERE NOT ST_Covers(b.boundary, m.geom) AND d.area_m2 > p_tolerance_m2
+    )
+    SELECT * INTO v FROM refused ORDER BY code, kind, other LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF v.kind = 'overlap' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'MF003',
+            MESSAGE = format('parcel %s overlaps parcel %s by %s m²: standing parcels may not '
+                             'share more than %s m²', v.code, v.other,
+                             round(v.area_m2::numeric, 2), p_tolerance_m2),
+            DETAIL = json_build_object('kind', 'overlap', 'codes', json_build_array(v.code, v.other),
+                                       'park', v.park, 'area_m2', v.area_m2)::text,
+            HINT = 'Redraw the shared boundary so each piece of land is in one parcel.';
+    END IF;
+    RAISE EXCEPTION USING
+        ERRCODE = 'MF003',
+        MESSAGE = format('parcel %s lies %s m² outside park %s: a parcel may not lie more than '
+                         '%s m² outside its park', v.code, round(v.area_m2::numeric, 2), v.park,
+                         p_tolerance_m2),
+        DETAIL = json_build_object('kind', 'outside_park', 'codes', json_build_array(v.code),
+                                   'park', v.park, 'area_m2', v.area_m2)::text,
+        HINT = 'Check the geometry''s CRS and the park it is given.';
+END $$;
+
 -- 4. Guards -------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     RAISE EXCEPTION USING
         ERRCODE = 'MF002',
@@ -250,7 +393,7 @@ END $$;
 -- The change set of this transaction; one made for it (kind 'direct_sql') when the
 -- transaction changes parcels without having recorded one.
 CREATE OR REPLACE FUNCTION change_set_of_this_transaction() RETURNS change_set
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_cs change_set%ROWTYPE;
 BEGIN
@@ -276,7 +419,7 @@ END $$;
 --    transaction made are the writes that pass through.
 -- The rule's triggers see the resulting closes and inserts like any other change.
 CREATE OR REPLACE FUNCTION parcel_history_guard() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_cs  change_set%ROWTYPE;
     v_own boolean;
@@ -329,14 +472,86 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- A version inserted by SQL without a change set or a start gets this transaction's.
-CREATE OR REPLACE FUNCTION parcel_version_defaults() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- The past can't be written. A version is written standing (closing it is the business
+-- of a later change set: parcel_history_guard), by the change set of the transaction that
+-- writes it, valid from that change set's moment. Its trigger (parcel_version_written_now,
+-- BEFORE INSERT OR UPDATE) fires after parcel_version_stamp (triggers fire in name order),
+-- which fills a missing change set and start; on UPDATE it checks the standing versions
+-- this transaction amends in place (closes are parcel_history_guard's, and an edit of an
+-- earlier version never gets here: that guard turns it into a close and an insert).
+CREATE OR REPLACE FUNCTION parcel_version_written_now() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    v_cs change_set%ROWTYPE := change_set_of_this_transaction();
+    v_cs_id bigint;
+    v_cs_at timestamptz;
 BEGIN
-    NEW.change_set_id := coalesce(NEW.change_set_id, v_cs.id);
-    NEW.valid_from := coalesce(NEW.valid_from, v_cs.committed_at);
+    IF TG_OP = 'UPDATE' AND NEW.valid_to IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.valid_to IS NOT NULL OR NEW.ended_by_change_set_id IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'MF002',
+            MESSAGE = format('%s of a version of parcel %s is refused: %s is set; a version is '
+                             'written standing, and only a later change set closes it', TG_OP,
+                             NEW.parcel_code, CASE WHEN NEW.valid_to IS NOT NULL THEN 'valid_to'
+                                                   ELSE 'ended_by_change_set_id' END);
+    END IF;
+    SELECT id, committed_at INTO v_cs_id, v_cs_at FROM change_set WHERE txid = txid_current();
+    IF NEW.change_set_id IS DISTINCT FROM v_cs_id AND NEW.change_set_id IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'MF002',
+            MESSAGE = format('%s of a version of parcel %s is refused: change_set_id %s is not '
+                             'this transaction''s change set (%s); a version is written by the '
+                             'change set of the transaction that writes it', TG_OP,
+                             NEW.parcel_code, NEW.change_set_id,
+                             coalesce(v_cs_id::text, 'none recorded'));
+    END IF;
+    IF NEW.valid_from IS DISTINCT FROM v_cs_at AND NEW.valid_from IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'MF002',
+            MESSAGE = format('%s of a version of parcel %s is refused: valid_from %s is not the '
+                             'moment of its change set %s (%s); a version begins when its '
+                             'change set is made, never before nor after', TG_OP,
+                             NEW.parcel_code, NEW.valid_from, v_cs_id, v_cs_at);
+    END IF;
+    RETURN NEW;
+END $$;
+
+-- A change set is this transaction's (txid; filled when NULL) and is dated now: not before
+-- the ledger's last row (backdated, it would change what "as of" answers said about the
+-- past) nor after the present (every later change set would then be backdated). Its
+-- trigger is change_set_written_now (BEFORE INSERT). The application takes the ledger
+-- lock before it inserts the change set, so its clock reads after every committed row's;
+-- a plain-SQL writer that does not is judged against the last row committed when it
+-- inserts (its ledger row is dated no earlier than the previous row at commit).
+CREATE OR REPLACE FUNCTION change_set_written_now() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_seq bigint;
+    v_at  timestamptz;
+BEGIN
+    NEW.txid := coalesce(NEW.txid, txid_current());
+    IF NEW.txid <> txid_current() THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'MF002',
+            MESSAGE = format('INSERT of a change set is refused: txid %s is not this '
+                             'transaction''s (%s)', NEW.txid, txid_current());
+    END IF;
+    NEW.committed_at := coalesce(NEW.committed_at, clock_timestamp());
+    IF NEW.committed_at > clock_timestamp() THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'MF002',
+            MESSAGE = format('INSERT of a change set is refused: committed_at %s is in the '
+                             'future; a change set is dated when it is made', NEW.committed_at);
+    END IF;
+    SELECT seq, at INTO v_seq, v_at FROM ledger ORDER BY seq DESC LIMIT 1;
+    IF FOUND AND NEW.committed_at < v_at THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'MF002',
+            MESSAGE = format('INSERT of a change set is refused: committed_at %s is before the '
+                             'ledger''s last row (seq %s, at %s); a change set cannot be '
+                             'backdated', NEW.committed_at, v_seq, v_at);
+    END IF;
     RETURN NEW;
 END $$;
 
@@ -344,7 +559,7 @@ END $$;
 -- commit check run) may only be emptied by the commit check itself: a client deleting
 -- its own pending rows would otherwise slip a loss past the rule.
 CREATE OR REPLACE FUNCTION rule_tables_guard() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF current_setting('parks.rule_committing', true) IS DISTINCT FROM txid_current()::text THEN
         RAISE EXCEPTION USING
@@ -358,47 +573,3 @@ BEGIN
     RETURN NEW;
 END $$;
 
--- 5. Triggers -----------------------------------------------------------------------
-
-CREATE TRIGGER parcel_version_rule_insert AFTER INSERT ON parcel_version
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rule_collect_insert();
-CREATE TRIGGER parcel_version_rule_update AFTER UPDATE ON parcel_version
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION rule_collect_update();
-CREATE TRIGGER parcel_version_rule_delete AFTER DELETE ON parcel_version
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rule_collect_delete();
-CREATE TRIGGER parcel_version_history_guard BEFORE UPDATE OR DELETE ON parcel_version
-    FOR EACH ROW EXECUTE FUNCTION parcel_history_guard();
-CREATE TRIGGER parcel_version_defaults BEFORE INSERT ON parcel_version
-    FOR EACH ROW WHEN (NEW.change_set_id IS NULL OR NEW.valid_from IS NULL)
-    EXECUTE FUNCTION parcel_version_defaults();
-CREATE TRIGGER parcel_version_no_truncate BEFORE TRUNCATE ON parcel_version
-    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('parcel history is kept forever');
-
-CREATE TRIGGER land_use_class_rule_flag AFTER UPDATE ON land_use_class
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION rule_collect_class_flag();
-CREATE TRIGGER land_use_class_no_truncate BEFORE TRUNCATE ON land_use_class
-    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('parcels refer to land-use classes');
-
-CREATE TRIGGER change_set_rule_mark AFTER INSERT ON change_set
-    FOR EACH ROW EXECUTE FUNCTION rule_mark_change_set();
-CREATE TRIGGER change_set_no_truncate BEFORE TRUNCATE ON change_set
-    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('change sets are the record of every change');
-
-CREATE TRIGGER rule_pending_guard BEFORE UPDATE OR DELETE ON rule_pending
-    FOR EACH ROW EXECUTE FUNCTION rule_tables_guard();
-CREATE TRIGGER rule_pending_no_truncate BEFORE TRUNCATE ON rule_pending
-    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('only the rule''s commit check may');
-CREATE TRIGGER rule_txn_guard BEFORE UPDATE OR DELETE ON rule_txn
-    FOR EACH ROW EXECUTE FUNCTION rule_tables_guard();
-CREATE TRIGGER rule_txn_no_truncate BEFORE TRUNCATE ON rule_txn
-    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('only the rule''s commit check may');
-
-CREATE CONSTRAINT TRIGGER rule_check_at_commit AFTER INSERT ON rule_txn
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rule_commit_check();
-
-CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger
-    FOR EACH ROW EXECUTE FUNCTION refuse_change('the ledger is append-only');
-CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
-    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('the ledger is append-only');

@@ -23,6 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 RULE_SQL = Path(__file__).resolve().parents[2] / "sql" / "rule.sql"
+RULE_TRIGGERS_SQL = RULE_SQL.with_name("rule_triggers.sql")
 
 
 def _raw(sql: str) -> None:
@@ -58,7 +59,9 @@ def upgrade() -> None:
     )
     op.execute("INSERT INTO rule_policy (id) VALUES (true)")
     op.execute("INSERT INTO ledger_head (id, last_seq) VALUES (true, 0)")
+    # The functions (re-run by later migrations that change them), then their triggers.
     _raw(RULE_SQL.read_text(encoding="utf-8"))
+    _raw(RULE_TRIGGERS_SQL.read_text(encoding="utf-8"))
 
 
 def downgrade() -> None:
