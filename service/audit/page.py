@@ -1,5 +1,6 @@
-"""The /audit page: verification, the manufacturing total over time, totals as of a date,
-recent ledger rows and refusals."""
+"""The /audit page: verification, the last signed digest of the ledger (and whether the
+ledger still carries what it signed), the manufacturing total over time, totals as of a
+date, recent ledger rows and refusals."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from service.audit import queries
+from service.audit import digests, queries
 from service.audit.chart import step_chart_svg
 from service.audit.verify import verify
 from service.pages.templates import templates
@@ -30,6 +31,12 @@ def audit_page_html(
     ledger = queries.ledger_rows(conn, limit=1, offset=0)
     recent = queries.ledger_rows(conn, limit=20, offset=max(0, ledger["total"] - 20))["rows"]
     refused = queries.refusals(conn, limit=10, details=refusal_details)
+    digest_list = digests.list_digests(conn, limit=1)
+    last_digest = digest_list["rows"][0] if digest_list["rows"] else None
+    if last_digest:
+        last_digest["taken_at"] = (
+            datetime.fromisoformat(last_digest["taken_at"]).astimezone(ZoneInfo(zone)).isoformat()
+        )
     for row in recent + refused["rows"]:
         row["at"] = datetime.fromisoformat(row["at"]).astimezone(ZoneInfo(zone)).isoformat()
     return (
@@ -45,5 +52,7 @@ def audit_page_html(
             ledger=ledger,
             recent=list(reversed(recent)),
             refused=refused,
+            last_digest=last_digest,
+            digests_total=digest_list["total"],
         )
     )

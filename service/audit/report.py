@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from parks.errors import InvalidParameter
 from parks.units import M2_PER_MU
-from service.audit import queries
+from service.audit import digests, queries
 from service.audit.verify import verify
 from service.exports import cells
 
@@ -37,8 +37,9 @@ TOTALS_HEADERS = [
 
 
 def write_report(conn: Connection, *, as_of: datetime, out: Path) -> dict[str, Any]:
-    """Write the audit report as of *as_of* to *out* (.xlsx: five sheets; .csv: the totals
-    by park and class). Returns the totals it wrote."""
+    """Write the audit report as of *as_of* to *out* (.xlsx: six sheets — totals, series,
+    ledger, refusals, signed digests, verification; .csv: the totals by park and class).
+    Returns the totals it wrote."""
     totals = queries.totals_as_of(conn, as_of=as_of, group_by=["park", "land_use"])
     suffix = out.suffix.lower()
     if suffix == ".csv":
@@ -197,7 +198,8 @@ def _write_xlsx(conn: Connection, totals: dict[str, Any], as_of: datetime, out: 
         ],
     )
 
-    result = verify(conn)
+    _digests_sheet(wb, conn, as_of)
+    result = verify(conn)  # the verification stays the last sheet
     ws = _sheet(
         wb,
         "核验 Verification",
@@ -238,6 +240,40 @@ def _write_xlsx(conn: Connection, totals: dict[str, Any], as_of: datetime, out: 
         cells.set_cell(ws, row=start + offset, column=1, value=label).font = BOLD
         cells.set_cell(ws, row=start + offset, column=2, value=value)
     wb.save(out)
+
+
+def _digests_sheet(wb: Workbook, conn: Connection, as_of: datetime) -> None:
+    """The signed digests taken by *as_of*, newest first, and whether the ledger row each
+    signed still carries the hash it signed (their signatures are checked with the public
+    key by ``parks audit verify --digests``, not here)."""
+    taken = digests.list_digests(conn, limit=1_000_000, to_at=as_of)["rows"]
+    _sheet(
+        wb,
+        "签名摘要 Digests",
+        [
+            "编号 Id",
+            "时间 Taken at (UTC)",
+            "台账行 Ledger row",
+            "签名哈希 Signed hash",
+            "密钥 Key id",
+            "签名行数 Rows signed",
+            "与台账一致 Matches ledger",
+            "台账现哈希 Ledger hash now",
+        ],
+        [
+            [
+                d["id"],
+                _naive(datetime.fromisoformat(d["taken_at"])),
+                d["seq"],
+                d["hash"],
+                d["key_id"],
+                d["rows_signed"],
+                d["matches_ledger"],
+                d["ledger_hash"],
+            ]
+            for d in taken
+        ],
+    )
 
 
 def _pairs(values: dict[str, float]) -> str:

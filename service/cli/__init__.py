@@ -1,6 +1,7 @@
 """The ``parks`` command line (the console script is ``service.cli:app``)."""
 
 from service.cli import (
+    auditing,  # noqa: F401 (registers `parks audit keygen` and `parks audit digest`)
     exporting,  # noqa: F401 (registers `parks export`)
     importing,  # noqa: F401 (registers `parks import`)
     qgis,  # noqa: F401 (registers `parks qgis-project`)

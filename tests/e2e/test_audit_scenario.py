@@ -209,7 +209,8 @@ def test_the_ledger_hash_chain_recomputes_from_its_canonical_text(client, scenar
     api_rows = _ledger(client, limit=1000)["rows"]
     columns = (
         "seq, at, actor, change_set_id, kind, document_no, delta_city_m2, total_city_m2, "
-        "delta_parks, total_parks, prev_hash, hash"
+        "delta_parks, total_parks, high_water_city_m2, high_water_parks, row_format, "
+        "prev_hash, hash"
     )
     names = [c.strip() for c in columns.split(",")]
     rows = [
@@ -482,7 +483,7 @@ _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH = re.compile(r"[A-Za-z]{2,}")
 #: The one column whose values are the English class names: its header is English only.
 ENGLISH_ONLY = {"Land use (en)"}
-SHEETS = 5
+SHEETS = 6
 
 
 def _bilingual(header: str) -> bool:
@@ -500,7 +501,9 @@ def test_the_xlsx_report_opens_and_its_sums_match_the_api(client, scenario, scen
     assert result.returncode == 0, result.stderr
     wb = openpyxl.load_workbook(out)
     assert len(wb.sheetnames) == SHEETS
-    totals_ws, series_ws, ledger_ws, refusals_ws, verify_ws = (wb[n] for n in wb.sheetnames)
+    totals_ws, series_ws, ledger_ws, refusals_ws, _digests_ws, verify_ws = (
+        wb[n] for n in wb.sheetnames
+    )
     assert all([c.value for c in ws[1] if c.value] for ws in wb.worksheets)
 
     api = _totals(client, as_of=merge.at.isoformat(), group_by="park,land_use")

@@ -21,7 +21,7 @@ from service.api.params import (
     ParkDep,
     ToDep,
 )
-from service.audit import queries
+from service.audit import digests, queries
 from service.audit.page import audit_page_html
 from service.audit.verify import verify
 
@@ -74,6 +74,28 @@ def audit_refusals(
     refused, and its body (capped, with the length and SHA-256 of the whole). Auditor or
     admin only, whatever the read setting."""
     return queries.refusals(conn, limit=page.limit, offset=page.offset, error=error)
+
+
+@router.get("/api/audit/digests")
+def audit_digests(
+    conn: ConnDep,
+    _auditor: AuditorDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="1…1000 digests")] = 100,
+    after: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=2**63 - 1,
+            description="the next_after of the previous page: the digests taken before it",
+        ),
+    ] = None,
+) -> dict:
+    """The signed digests of the ledger taken (``parks audit digest``), newest first: each
+    with the ledger row it signed (seq, hash), when, the key's id, and whether that row
+    still carries that hash (``matches_ledger``). ``next_after`` pages on (None: the last
+    page). Only a listing: a digest's signature is checked, with the public key, by
+    ``parks audit verify --digests``."""
+    return digests.list_digests(conn, limit=limit, after=after)
 
 
 @router.get("/api/audit/verify")
