@@ -220,29 +220,18 @@ def make_history(
                 n += 1
                 size = min(per_change_set, target_versions - versions)
                 rezone = n % 2 == 0
-                codes, classes, statuses = (
-                    _rezone(state, size) if rezone else _statuses(state, everyone, size)
+                written, seconds = grow_one(
+                    conn,
+                    step_sql,
+                    state,
+                    everyone,
+                    size,
+                    rezone=rezone,
+                    actor="bench audit",
+                    document_no=f"基准〔2026〕{n}号",
                 )
-                t0 = time.perf_counter()
-                with conn.transaction():
-                    conn.execute("SELECT last_seq FROM ledger_head WHERE id FOR UPDATE")
-                    cs, at = conn.execute(
-                        "INSERT INTO change_set (kind, reason, document_no, actor) "
-                        "VALUES (%s, %s, %s, 'bench audit') RETURNING id, committed_at",
-                        (
-                            "rezone" if rezone else "set_status",
-                            "benchmark history",
-                            f"基准〔2026〕{n}号",
-                        ),
-                    ).fetchone()
-                    params = {"codes": codes, "classes": classes, "statuses": statuses}
-                    cur = conn.execute(step_sql, {**params, "at": at, "cs": cs})
-                    assert cur.rowcount == len(codes), (cur.rowcount, len(codes))
-                growth.seconds_per_change_set.append(time.perf_counter() - t0)
-                for code, cls, status in zip(codes, classes, statuses, strict=True):
-                    state[code][0], state[code][1] = cls, status
-                    state[code][3] = cls == "0601"
-                versions += len(codes)
+                growth.seconds_per_change_set.append(seconds)
+                versions += written
                 if rezone:
                     growth.rezone_change_sets += 1
                 else:
@@ -257,6 +246,39 @@ def make_history(
     growth.seconds = time.perf_counter() - started
     growth.versions_to = versions
     return len(rows)
+
+
+def grow_one(
+    conn,
+    step_sql: str,
+    state,
+    everyone: _Rotation,
+    size: int,
+    *,
+    rezone: bool,
+    actor: str,
+    document_no: str,
+) -> tuple[int, float]:
+    """One change set of the history, written by plain SQL under the ledger lock: *size*
+    parcels rezoned (compensated) or given new statuses, *state* kept in step. Returns the
+    versions written and the seconds its transaction took."""
+    codes, classes, statuses = _rezone(state, size) if rezone else _statuses(state, everyone, size)
+    t0 = time.perf_counter()
+    with conn.transaction():
+        conn.execute("SELECT last_seq FROM ledger_head WHERE id FOR UPDATE")
+        cs, at = conn.execute(
+            "INSERT INTO change_set (kind, reason, document_no, actor) "
+            "VALUES (%s, %s, %s, %s) RETURNING id, committed_at",
+            ("rezone" if rezone else "set_status", "benchmark history", document_no, actor),
+        ).fetchone()
+        params = {"codes": codes, "classes": classes, "statuses": statuses}
+        cur = conn.execute(step_sql, {**params, "at": at, "cs": cs})
+        assert cur.rowcount == len(codes), (cur.rowcount, len(codes))
+    seconds = time.perf_counter() - t0
+    for code, cls, status in zip(codes, classes, statuses, strict=True):
+        state[code][0], state[code][1] = cls, status
+        state[code][3] = cls == "0601"
+    return len(codes), seconds
 
 
 def _statuses(state, everyone: _Rotation, size: int):

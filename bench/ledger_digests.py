@@ -49,7 +49,7 @@ for _path in (str(BENCH.parent), str(BENCH)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from audit_as_of import _rezone, _Rotation, _statuses, _step_sql  # noqa: E402
+from audit_as_of import _Rotation, _step_sql, grow_one  # noqa: E402
 from common import OUT_DIR, ROOT, Section, db_url, log, service_db_url  # noqa: E402
 
 KEY = "digests"
@@ -143,29 +143,18 @@ def grow_with_digests(
                 size = max(1, math.ceil((target_versions - versions) / left))
                 size = min(size, len(state))  # a parcel at most once per change set
                 rezone = rezones and n % 2 == 0
-                codes, classes, statuses = (
-                    _rezone(state, size) if rezone else _statuses(state, everyone, size)
+                written, seconds = grow_one(
+                    conn,
+                    step_sql,
+                    state,
+                    everyone,
+                    size,
+                    rezone=rezone,
+                    actor="bench digests",
+                    document_no=f"摘要基准〔2026〕{n}号",
                 )
-                t0 = time.perf_counter()
-                with conn.transaction():
-                    conn.execute("SELECT last_seq FROM ledger_head WHERE id FOR UPDATE")
-                    cs, at = conn.execute(
-                        "INSERT INTO change_set (kind, reason, document_no, actor) "
-                        "VALUES (%s, %s, %s, 'bench digests') RETURNING id, committed_at",
-                        (
-                            "rezone" if rezone else "set_status",
-                            "benchmark history",
-                            f"摘要基准〔2026〕{n}号",
-                        ),
-                    ).fetchone()
-                    params = {"codes": codes, "classes": classes, "statuses": statuses}
-                    cur = conn.execute(step_sql, {**params, "at": at, "cs": cs})
-                    assert cur.rowcount == len(codes), (cur.rowcount, len(codes))
-                build.change_set_s.append(time.perf_counter() - t0)
-                for code, cls, status in zip(codes, classes, statuses, strict=True):
-                    state[code][0], state[code][1] = cls, status
-                    state[code][3] = cls == "0601"
-                versions += len(codes)
+                build.change_set_s.append(seconds)
+                versions += written
                 build.change_sets += 1
                 digest()
                 if build.digests % 100 == 0:
