@@ -144,9 +144,14 @@ class Role(StrEnum):
     VIEWER = "viewer"
     PLANNER = "planner"
     EDITOR = "editor"
+    APPROVER = "approver"
     AUDITOR = "auditor"
     ADMIN = "admin"
 
 
 WRITE_ROLES: frozenset[str] = frozenset({Role.EDITOR, Role.ADMIN})
+#: Who may propose a change (stored with its dry run, applied only once approved).
+PROPOSE_ROLES: frozenset[str] = frozenset({Role.EDITOR, Role.APPROVER, Role.ADMIN})
+#: Who may approve or reject another person's proposal (审核).
+APPROVE_ROLES: frozenset[str] = frozenset({Role.APPROVER, Role.ADMIN})
 AUDIT_ROLES: frozenset[str] = frozenset({Role.AUDITOR, Role.ADMIN})

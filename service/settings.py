@@ -37,7 +37,34 @@ class Settings(BaseSettings):
     per_park_floor: bool = Field(
         False, description="Apply the never-decrease rule to each park's own total as well."
     )
-    reads_need_token: bool = Field(False, description="Reads need a viewer (or better) token.")
+    reads_need_token: bool = Field(
+        False,
+        description="Reads need a viewer (or better) token or a signed-in session; pages "
+        "then send an anonymous visitor to /login.",
+    )
+    editors_apply_directly: bool = Field(
+        False,
+        description="Editors may apply change sets (and imports) directly; otherwise they "
+        "propose, an approver approves, and only admins (and admin tokens) apply directly.",
+    )
+    session_idle_minutes: float = Field(
+        30, gt=0, description="A signed-in session ends after this long without a request."
+    )
+    session_lifetime_hours: float = Field(
+        12, gt=0, description="A signed-in session ends this long after sign-in, used or not."
+    )
+    sign_in_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins for one name within the window before a lockout."
+    )
+    sign_in_window_minutes: float = Field(
+        15, gt=0, description="The window the failed sign-ins are counted in."
+    )
+    sign_in_address_max_failures: int = Field(
+        20,
+        ge=1,
+        description="Failed sign-ins from one address within the window before it "
+        "is refused too (whatever names it tries).",
+    )
     timezone: str = Field(
         "Asia/Shanghai", description="Zone of dates and times given without one (as_of=2025-12-31)."
     )

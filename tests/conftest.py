@@ -30,6 +30,12 @@ from support_roles import app_url as _url
 
 __all__ = ["owner_url"]
 
+# The suite was written when editors applied change sets themselves; it keeps exercising
+# that path with the setting on (servers started as subprocesses inherit it). The default
+# (off: editors propose, approvers approve) is proven by the proposal tests, which pass
+# editors_apply_directly=False to the app they make.
+os.environ.setdefault("PARKS_EDITORS_APPLY_DIRECTLY", "true")
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "parks.gpkg"
 

@@ -105,9 +105,24 @@ async def auditor(settings: SettingsDep, principal: PrincipalDep):
     return _admit(principal, AUDIT_ROLES, "reading the audit")
 
 
+async def direct_writer(settings: SettingsDep, principal: PrincipalDep) -> Principal:
+    """Applying a change set (or an import) directly, without a second official's approval:
+    admins always; editors only where ``PARKS_EDITORS_APPLY_DIRECTLY`` is set — otherwise
+    an editor proposes (``POST /api/proposals``) and an approver approves."""
+    if settings.editors_apply_directly:
+        return _admit(principal, WRITE_ROLES, "writing land changes")
+    if principal is not None and principal.role == Role.EDITOR.value:
+        raise Forbidden(
+            "writing land changes directly needs role admin: editors propose them "
+            "(POST /api/proposals) for an approver to approve "
+            "(PARKS_EDITORS_APPLY_DIRECTLY is off)"
+        )
+    return _admit(principal, {Role.ADMIN.value}, "writing land changes")
+
+
 ReaderDep = Annotated[Principal | None, Depends(reader)]
 AuditorDep = Annotated[Principal | None, Depends(auditor)]
-EditorDep = Annotated[Principal, Depends(require_roles(WRITE_ROLES, what="writing land changes"))]
+EditorDep = Annotated[Principal, Depends(direct_writer)]
 AdminDep = Annotated[Principal, Depends(require_roles({Role.ADMIN.value}, what="this change"))]
 
 #: Refusal details and actor names: auditor or admin, whatever the read setting (a refused

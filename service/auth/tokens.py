@@ -16,10 +16,17 @@ TOKEN_PREFIX = "plt_"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a request is from: the token's name and role."""
+    """Who a request is from: a bearer token's name and role, or a signed-in user's.
+
+    *parks* limits an editor or approver to those parks (empty: every park; tokens are
+    never limited). *via* is ``"token"`` or ``"session"``; a session's *csrf_token* is what
+    its cookie-borne writes must present."""
 
     name: str
     role: str
+    parks: tuple[str, ...] = ()
+    via: str = "token"
+    csrf_token: str | None = None
 
 
 def _digest(token: str) -> str:

@@ -44,6 +44,10 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
+#: The roles of tokens and users (parks.vocabulary.Role), as SQL.
+_ROLES = "'viewer', 'planner', 'editor', 'approver', 'auditor', 'admin'"
+
+
 class Base(DeclarativeBase):
     """Declarative base of every table."""
 
@@ -132,6 +136,11 @@ class ChangeSet(Base):
     txid: Mapped[int] = mapped_column(BigInteger, server_default=func.txid_current(), unique=True)
     operations: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     effects: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    #: Set when the change set applied an approved proposal: the actor is the approver,
+    #: committed_at the approval's moment; these name the proposer and when they proposed.
+    proposal_id: Mapped[int | None] = mapped_column(BigInteger)
+    proposed_by: Mapped[str | None] = mapped_column(Text)
+    proposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ParcelVersion(Base):
@@ -469,10 +478,107 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLES})", name="token_role"),)
+
+
+class AppUser(Base):
+    """A named official who signs in (migration 0016). Only an argon2id hash of the
+    password is kept; *parks* limits an editor or approver (empty: every park)."""
+
+    __tablename__ = "app_user"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    role: Mapped[str] = mapped_column(Text)
+    parks: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    password_changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
     __table_args__ = (
         CheckConstraint(
-            "role IN ('viewer', 'planner', 'editor', 'auditor', 'admin')", name="token_role"
+            "length(name) BETWEEN 1 AND 64 AND name !~ '[[:space:][:cntrl:]]'",
+            name="app_user_name_check",
         ),
+        CheckConstraint(f"role IN ({_ROLES})", name="app_user_role_check"),
+    )
+
+
+class UserSession(Base):
+    """A signed-in browser: the SHA-256 of its cookie's random id, its CSRF token, and
+    when it was made, last used and ended."""
+
+    __tablename__ = "user_session"
+
+    id_sha256: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_name: Mapped[str] = mapped_column(Text, ForeignKey("app_user.name"))
+    csrf_token: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("user_session_user", "user_name", postgresql_where=text("ended_at IS NULL")),
+    )
+
+
+class SignInAttempt(Base):
+    """One sign-in attempt: the name tried, the address, the outcome (never a password)."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    user_name: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('success', 'failure', 'locked')", name="sign_in_attempt_outcome_check"
+        ),
+        Index("sign_in_attempt_user_at", "user_name", "at"),
+        Index("sign_in_attempt_address_at", "address", "at"),
+    )
+
+
+class Proposal(Base):
+    """A change set proposed by one official, stored with its dry run and applied only when
+    another approves it. *basis*: each touched parcel's version id when proposed."""
+
+    __tablename__ = "proposal"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'open'"))
+    kind: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    document_no: Mapped[str | None] = mapped_column(Text)
+    request: Mapped[dict] = mapped_column(JSONB)
+    parks: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    basis: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    dry_run: Mapped[dict] = mapped_column(JSONB)
+    proposed_by: Mapped[str] = mapped_column(Text)
+    proposed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    change_set_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("change_set.id"))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'approved', 'rejected')", name="proposal_status_check"),
+        CheckConstraint("(status = 'open') = (decided_at IS NULL)", name="proposal_check"),
+        CheckConstraint(
+            "status <> 'approved' OR change_set_id IS NOT NULL", name="proposal_check1"
+        ),
+        CheckConstraint("decided_by IS NULL OR decided_by <> proposed_by", name="proposal_check2"),
+        Index("proposal_status", "status", text("proposed_at DESC")),
     )
 
 
