@@ -120,6 +120,21 @@ class LoadReport:
         return out
 
 
+#: The tables a load writes (or appends to), analyzed once it has committed.
+ANALYZED_AFTER_LOAD = (
+    "parcel_version",
+    "park",
+    "factory_building",
+    "lease",
+    "project",
+    "project_parcel",
+    "context_feature",
+    "change_set",
+    "ledger",
+    "totals_effect",
+)
+
+
 def load_dataset(
     engine: Engine,
     path: Path,
@@ -176,8 +191,10 @@ def load_dataset(
     if report.change_set_id is not None:
         with engine.begin() as conn:
             # Fresh statistics, so the first change sets after a big load get good plans
-            # (committed: statistics gathered in a transaction that rolls back are lost).
-            conn.execute(text("SELECT refresh_planner_statistics('parcel_version')"))
+            # (committed: statistics gathered in a transaction that rolls back are lost):
+            # of what the load wrote and of the record every later commit looks things up in.
+            for table in ANALYZED_AFTER_LOAD:
+                conn.execute(text("SELECT refresh_planner_statistics(:t)"), {"t": table})
             report.ledger_seq = conn.execute(
                 text("SELECT seq FROM ledger WHERE change_set_id = :id"),
                 {"id": report.change_set_id},

@@ -13,12 +13,15 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 -- Fresh planner statistics after a bulk write (ANALYZE needs ownership): for the tables
--- bulk loads and imports fill, and no other.
+-- bulk loads and imports fill, and the rule's record they append to (change_set, ledger,
+-- totals_effect: until autovacuum first gets to them, a table never analyzed is planned
+-- from a guess, and every commit's lookups in them scan them whole), and no other.
 CREATE OR REPLACE FUNCTION refresh_planner_statistics(p_table text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF p_table NOT IN ('parcel_version', 'import_feature', 'import_run', 'factory_building',
-                       'lease', 'project', 'project_parcel', 'context_feature') THEN
+                       'lease', 'project', 'project_parcel', 'context_feature', 'park',
+                       'parcel_lineage', 'change_set', 'ledger', 'totals_effect') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'MF002',
             MESSAGE = format('refresh_planner_statistics: %s is not a table bulk writes fill',
