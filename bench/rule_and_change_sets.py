@@ -141,20 +141,22 @@ def _parcels(database: str) -> tuple[list[Parcel], set[str]]:
     return [Parcel(*r) for r in rows], manufacturing
 
 
-def _token(database: str, name: str = "bench-editor") -> dict[str, str]:
+def _token(database: str, name: str = "bench-admin") -> dict[str, str]:
+    """An admin token: applying change sets directly, without a proposal and its approval,
+    is the admin's (editors do it only with PARKS_EDITORS_APPLY_DIRECTLY)."""
     from service.auth.tokens import create_token
 
     engine = engine_for(database)
     try:
         with engine.begin() as conn:
-            token = create_token(conn, name=name, role="editor")
+            token = create_token(conn, name=name, role="admin")
     finally:
         engine.dispose()
     return {"Authorization": f"Bearer {token}"}
 
 
 def _copy(ws, source: str, label: str) -> str:
-    """A copy of *source* (no one may be connected to it) with an editor token."""
+    """A copy of *source* (no one may be connected to it)."""
     return ws.dbs.create(label, template=source)
 
 
