@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
 
 from maps import fragments as h
 from maps.assets import render_html
@@ -72,6 +73,7 @@ __all__ = [
     "MissingAsset",
     "ParkMap",
     "Tiles",
+    "basemap_tile_urls",
     "build_park_map",
     "feature_boxes",
     "land_use_colour",
@@ -85,8 +87,15 @@ DEFAULT_APP_BASE = "/static/map"
 #: Paths under ``asset_base`` (and under ``web/static/vendor``) of what every map page loads.
 LEAFLET_JS = "leaflet/leaflet.js"
 LEAFLET_CSS = "leaflet/leaflet.css"
+#: The change-set editor's files under the app base (``web/static/map``).
+EDITOR_JS = "editor.js"
+EDITOR_CSS = "editor.css"
 
 BASEMAPS = ("none", "osm", "tianditu", "custom")
+#: What a basemap's tile server is told of the page: the site's origin, never the page's
+#: address. The pages' own policy (``same-origin``) would tell it nothing, and OSM's tile
+#: usage policy and 天地图's browser keys want the site named.
+TILE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 #: 天地图 layers: vector (vec) or imagery (img), each with its annotation layer.
 TIANDITU_LAYERS = {"vec": "cva", "img": "cia"}
 
@@ -272,6 +281,18 @@ class ParkMap(folium.Map):
         self.get_root().header.add_child(Element('<link rel="icon" href="data:,">'), name="icon")
 
 
+class EditorAssets(JSCSSMixin, MacroElement):
+    """The change-set editor's script and style (``editor.js``, ``editor.css`` under the
+    app base). No call in the page starts it: it starts itself once the page is read,
+    from the map's config (``config.editor``)."""
+
+    def __init__(self, *, app_base: str):
+        super().__init__()
+        self._name = "PlmEditor"
+        self.default_js = [("plm_editor_js", f"{app_base}/{EDITOR_JS}")]
+        self.default_css = [("plm_editor_css", f"{app_base}/{EDITOR_CSS}")]
+
+
 def tianditu_url(key: str, *, layer: str = "vec", labels: bool = False) -> str:
     """The XYZ template of a 天地图 (Tianditu) web-Mercator layer: ``vec`` (vector) or
     ``img`` (imagery), or with *labels* its annotation layer; *key* is the 天地图 key."""
@@ -302,7 +323,14 @@ def _tile_layers(
             raise MapOptionError("tile_url needs basemap 'custom' or 'tianditu'")
         return []
     if basemap == "osm":
-        return [folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False)]
+        return [
+            folium.TileLayer(
+                "OpenStreetMap",
+                name="OpenStreetMap",
+                control=False,
+                referrer_policy=TILE_REFERRER_POLICY,
+            )
+        ]
     if not tile_url:
         raise MapOptionError(f"basemap {basemap!r} needs tile_url (an XYZ URL template)")
     _check_xyz(tile_url)
@@ -310,7 +338,13 @@ def _tile_layers(
     subdomains = "01234567" if basemap == "tianditu" else "abc"
     layers = [
         folium.TileLayer(
-            tiles=tile_url, attr=attr, name=attr, control=False, subdomains=subdomains, max_zoom=19
+            tiles=tile_url,
+            attr=attr,
+            name=attr,
+            control=False,
+            subdomains=subdomains,
+            max_zoom=19,
+            referrer_policy=TILE_REFERRER_POLICY,
         )
     ]
     if label_url:
@@ -324,9 +358,26 @@ def _tile_layers(
                 overlay=True,
                 subdomains=subdomains,
                 max_zoom=19,
+                referrer_policy=TILE_REFERRER_POLICY,
             )
         )
     return layers
+
+
+def basemap_tile_urls(
+    basemap: str = "none", tile_url: str | None = None, label_url: str | None = None
+) -> list[str]:
+    """Every URL template the basemap's tiles load from (one per subdomain, ``{s}``
+    filled in): what a page's Content-Security-Policy must allow images from; none for
+    ``basemap="none"``. Raises :class:`MapOptionError` as :func:`build_park_map` would."""
+    urls: list[str] = []
+    for layer in _tile_layers(basemap, tile_url, label_url):
+        subdomains = layer.options.get("subdomains") or ""
+        if "{s}" in layer.tiles and subdomains:
+            urls += [layer.tiles.replace("{s}", s) for s in subdomains]
+        else:
+            urls.append(layer.tiles)
+    return urls
 
 
 def _is_manufacturing(props: dict, classes: Mapping[str, dict]) -> bool:
@@ -423,6 +474,7 @@ def build_park_map(
     basemap: str = "none",
     tile_url: str | None = None,
     label_url: str | None = None,
+    editor: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """Build the map of *parks* with their *parcels*, factory *buildings*, key *projects*
     and *context* layers.
@@ -439,7 +491,9 @@ def build_park_map(
     (``history``, ``project``, ``availabilityMap``) for the popups and panels;
     *search_url* the server-side search (else the embedded layers are searched);
     *draw_url* the draw-to-query endpoint (no drawing tool without it); *park* the park
-    the map is of; *focus* a parcel or project code to open at first.
+    the map is of; *focus* a parcel or project code to open at first. *editor* (the
+    ``editor`` entry of the page's config: its URLs and words) adds the change-set editor,
+    ``editor.js``, which starts itself and shows only to a signed-in editor.
 
     Scripts and styles load from *asset_base* and *app_base*. *basemap* is ``"none"`` (a
     plain background), ``"osm"``, or ``"tianditu"``/``"custom"`` with *tile_url* (an XYZ
@@ -506,12 +560,15 @@ def build_park_map(
             park_boxes=[[[s, w], [n, e]] for w, s, e, n in feature_boxes(parks)],
             focus=focus,
             search_index=search_url is None,
-        ),
+        )
+        | ({"editor": dict(editor)} if editor else {}),
         asset_base=m.asset_base,
         app_base=m.app_base,
         vector_tiles=any_tiles,
     )
     setup.add_to(m)
+    if editor:
+        EditorAssets(app_base=m.app_base).add_to(m)
 
     layers: dict[str, PlmLayer] = {}
 
@@ -580,6 +637,7 @@ def build_park_map(
     ).add_to(m)
     LocalMeasureControl(
         asset_base=m.asset_base,
+        app_base=m.app_base,
         position="topleft",
         primary_length_unit="meters",
         secondary_length_unit="kilometers",

@@ -17,7 +17,6 @@ from folium.template import Template
 #: Files under the vendored-library base (``web/static/vendor``) each feature loads.
 VENDOR_JS: dict[str, str] = {
     "fullscreen_js": "leaflet.fullscreen/Control.FullScreen.js",
-    "measure_js": "leaflet-measure/leaflet-measure.cn.js",
     "draw_js": "leaflet-draw/leaflet.draw.js",
     "search_js": "leaflet-search/dist/leaflet-search.min.js",
     "vectorgrid_js": "leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
@@ -31,6 +30,9 @@ VENDOR_CSS: dict[str, str] = {
 #: The pages' own behaviour and style, under the app's base (``web/static/map``).
 APP_JS = "plm.js"
 APP_CSS = "plm.css"
+#: The measuring tool: leaflet-measure's control without its use of ``eval``, which the
+#: pages' Content-Security-Policy forbids (its stylesheet still comes from the vendor base).
+MEASURE_JS = "measure.js"
 
 
 def script_json(value: Any) -> str:
@@ -56,11 +58,13 @@ class LocalFullscreen(Fullscreen):
 
 
 class LocalMeasureControl(MeasureControl):
-    """folium's measure tool (leaflet-measure, Chinese build), loaded from *asset_base*."""
+    """folium's measure tool: leaflet-measure's control, in Chinese, as ``measure.js``
+    under *app_base* makes it (the same options, markup and look, no ``eval``), styled by
+    leaflet-measure's stylesheet from *asset_base*."""
 
-    def __init__(self, *, asset_base: str, **kwargs: Any):
+    def __init__(self, *, asset_base: str, app_base: str, **kwargs: Any):
         super().__init__(**kwargs)
-        self.default_js = _links(asset_base, VENDOR_JS, "measure_js")
+        self.default_js = [("measure_js", f"{app_base}/{MEASURE_JS}")]
         self.default_css = _links(asset_base, VENDOR_CSS, "measure_css")
 
 

@@ -147,3 +147,68 @@ class Forbidden(ParksError):
     """The token's role may not do this."""
 
     code = "forbidden"
+
+
+class ParkOutOfScope(Forbidden):
+    """A change touches a parcel of (or registers one into) a park outside the parks the
+    official may change (a signed-in user's ``parks``; tokens are never limited)."""
+
+    code = "park_out_of_scope"
+
+    def __init__(self, park: str, *, allowed: tuple[str, ...] | list[str] = ()) -> None:
+        where = f" (yours: {', '.join(allowed)})" if allowed else ""
+        super().__init__(
+            f"this change touches park {park}, outside the parks you may change{where}"
+        )
+        self.park = park
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, "park": self.park}
+
+
+class SelfApproval(Forbidden):
+    """An official may not approve (nor reject) their own proposal: a second official must."""
+
+    code = "self_approval"
+
+
+class ProposalDecided(ParksError):
+    """The proposal was approved or rejected already."""
+
+    code = "proposal_decided"
+
+    def __init__(self, proposal_id: int, status: str) -> None:
+        super().__init__(f"proposal {proposal_id} is {status} already")
+        self.proposal_id = proposal_id
+        self.status = status
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "message": self.message,
+            "proposal_id": self.proposal_id,
+            "status": self.status,
+        }
+
+
+class ProposalStale(ParksError):
+    """Parcels a proposal touches changed since it was proposed (or a code it would create
+    is taken): what its dry run showed is no longer what approving it would do."""
+
+    code = "proposal_stale"
+
+    def __init__(self, proposal_id: int, parcels: list[str]) -> None:
+        super().__init__(
+            f"proposal {proposal_id} is stale: parcels {', '.join(parcels)} changed since it "
+            "was proposed; propose it again"
+        )
+        self.proposal_id = proposal_id
+        self.parcels = list(parcels)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "message": self.message,
+            "proposal_id": self.proposal_id,
+            "parcels": self.parcels,
+        }

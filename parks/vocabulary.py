@@ -149,6 +149,22 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class ProposalStatus(StrEnum):
+    """Where a proposed change set stands (a withdrawal is a rejection no one decided)."""
+
+    OPEN = "open"  # 待审核
+    APPROVED = "approved"  # 已批准: applied as a change set
+    REJECTED = "rejected"  # 已驳回
+
+
+class SignInOutcome(StrEnum):
+    """What came of one sign-in attempt."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"  # a wrong name or password (the same to the caller)
+    LOCKED = "locked"  # refused without a look: too many failures for the name or address
+
+
 WRITE_ROLES: frozenset[str] = frozenset({Role.EDITOR, Role.ADMIN})
 #: Who may propose a change (stored with its dry run, applied only once approved).
 PROPOSE_ROLES: frozenset[str] = frozenset({Role.EDITOR, Role.APPROVER, Role.ADMIN})

@@ -17,6 +17,7 @@ Every database made here is dropped at the end of the session.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,7 +71,16 @@ class Databases:
     def drop_all(self) -> None:
         with _admin() as conn:
             for name in reversed(self.made):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                # A service connection still closing when the session ends can't be
+                # terminated by the owner (it is not the service's role): wait for it.
+                for attempt in range(20):
+                    try:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                        break
+                    except psycopg.errors.InsufficientPrivilege:
+                        if attempt == 19:
+                            raise
+                        time.sleep(0.25)
 
 
 @pytest.fixture(scope="session")

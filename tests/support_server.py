@@ -44,6 +44,10 @@ def start_server(database_url: str, **settings: object) -> Server:
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARKS_")}
+    # The suite's one standing setting (tests/conftest.py): editors apply directly unless
+    # a test says otherwise.
+    if "PARKS_EDITORS_APPLY_DIRECTLY" in os.environ:
+        env["PARKS_EDITORS_APPLY_DIRECTLY"] = os.environ["PARKS_EDITORS_APPLY_DIRECTLY"]
     env.update({f"PARKS_{k.upper()}": str(v) for k, v in settings.items()})
     env["DATABASE_URL"] = database_url
     process = subprocess.Popen(

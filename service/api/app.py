@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -14,21 +13,27 @@ from service.api.guards.admission import AdmissionGate, GateCounters
 from service.api.guards.authentication import Authentication
 from service.api.guards.body import BodyGuard
 from service.api.guards.nul_bytes import RefuseNulBytes
+from service.api.guards.security_headers import SecurityHeaders
 from service.api.routes import (
     audit,
     changes,
+    editing,
     exports,
     health,
     imports,
     maps,
     ogc,
     planning,
+    proposals,
     reads,
+    signin,
     styles,
     tiles,
 )
 from service.changes.session import sync_policy
 from service.db.engine import make_engine
+from service.maps.pages import basemap_sources
+from service.pages.api_docs import api_docs_html
 from service.pages.templates import STATIC_DIR
 from service.settings import Settings, get_settings
 
@@ -82,8 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(signin.router)
     app.include_router(reads.router)
     app.include_router(changes.router)
+    app.include_router(proposals.router)
+    app.include_router(editing.router)
     app.include_router(audit.router)
     app.include_router(maps.router)
     app.include_router(tiles.router)
@@ -96,7 +104,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Guards, innermost first (the last added runs first): no NUL bytes, the body's limits,
     # a slot to work in, then who the request is from.
-    app.add_middleware(Authentication, engine=lambda: app.state.engine)
+    app.add_middleware(
+        Authentication,
+        engine=lambda: app.state.engine,
+        settings=settings,
+        open_writes=signin.OPEN_WRITES,
+        session_exempt_prefixes=UNQUEUED_PATHS,
+    )
     app.state.admission = GateCounters()
     app.add_middleware(
         AdmissionGate,
@@ -112,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout_s=settings.body_timeout_s,
     )
     app.add_middleware(RefuseNulBytes)  # first: a NUL byte never reaches anything else
+    app.add_middleware(SecurityHeaders, img_sources=basemap_sources(settings))  # outermost
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -119,12 +134,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} — API",
-            swagger_js_url="/static/vendor/swagger-ui-dist/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui-dist/swagger-ui.css",
-            swagger_favicon_url="/static/vendor/swagger-ui-dist/favicon-32x32.png",
+        return HTMLResponse(
+            api_docs_html(
+                openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API"
+            )
         )
 
     return app

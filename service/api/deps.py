@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from parks.errors import Forbidden, Unauthorized
 from parks.vocabulary import AUDIT_ROLES, WRITE_ROLES, Role
-from service.api.guards.authentication import AUTHENTICATED, PRINCIPAL
+from service.api.guards.authentication import AUTHENTICATED, PRINCIPAL, SESSION
+from service.auth.sessions import LiveSession
 from service.auth.tokens import Principal, principal_for
 from service.settings import Settings
 
@@ -43,10 +44,11 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 async def get_principal(request: Request, engine: EngineDep, credentials: BearerDep):
-    """Who the request is from (None: no valid token).
+    """Who the request is from: a bearer token's owner or a signed-in user (None: neither).
 
     The authentication guard (``service.api.guards.authentication``) resolved it before
     the route ran; looking it up again here would hold a second connection per request.
+    (Without the guard, only a bearer token is looked up.)
     """
     state = request.state
     if getattr(state, AUTHENTICATED, False):
@@ -65,22 +67,33 @@ def _lookup(engine: Engine, token: str) -> Principal | None:
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 
 
+async def get_live_session(request: Request) -> LiveSession | None:
+    """The signed-in session the request came with (None: a token, or nobody), as the
+    authentication guard found it."""
+    return getattr(request.state, SESSION, None)
+
+
+LiveSessionDep = Annotated[LiveSession | None, Depends(get_live_session)]
+
+
 def _admit(principal: Principal | None, roles: frozenset[str] | set[str], what: str) -> Principal:
     if principal is None:
         raise Unauthorized(
-            f"{what} needs 'Authorization: Bearer <token>' with a valid token "
-            f"(role {' or '.join(sorted(roles))})"
+            f"{what} needs a signed-in session (/login) or 'Authorization: Bearer <token>' "
+            f"with a valid token (role {' or '.join(sorted(roles))})"
         )
     if principal.role not in roles:
+        who = "user" if principal.via == "session" else "token"
         raise Forbidden(
             f"{what} needs role {' or '.join(sorted(roles))}; "
-            f"token {principal.name!r} has role {principal.role!r}"
+            f"{who} {principal.name!r} has role {principal.role!r}"
         )
     return principal
 
 
 def require_roles(roles: frozenset[str] | set[str], *, what: str) -> Callable[..., Principal]:
-    """A dependency that admits a bearer token whose role is in *roles*."""
+    """A dependency that admits a bearer token or a signed-in user whose role is in
+    *roles*."""
 
     async def dependency(principal: PrincipalDep) -> Principal:
         return _admit(principal, roles, what)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
@@ -21,17 +21,23 @@ from parks.errors import (
     InvalidParameter,
     ManufacturingLandWouldDecrease,
     NotFound,
+    ParkOutOfScope,
     ParksError,
+    ProposalDecided,
+    ProposalStale,
+    SelfApproval,
     Unauthorized,
 )
 from parks.imports.mapping import MappingError
 from parks.operations import problems_from_errors
 from parks.vocabulary import WRITE_ROLES
+from service.auth.errors import SignInLocked
 from service.changes.refusals import record_refused_submission
 from service.db.errors import domain_error_from_database
 from service.imports.errors import ImportAlreadyApplied, ImportHasBlockingProblems, ImportStale
 from service.ogc.cql2 import FilterError
 from service.ogc.errors import BadOgcParameter
+from service.pages.sign_in import login_url
 
 #: Domain error class -> HTTP status. The most specific class listed wins.
 STATUS: dict[type[Exception], int] = {
@@ -45,6 +51,11 @@ STATUS: dict[type[Exception], int] = {
     ImportStale: 409,
     ImportAlreadyApplied: 409,
     ImportHasBlockingProblems: 422,
+    SignInLocked: 429,
+    ProposalStale: 409,
+    ProposalDecided: 409,
+    SelfApproval: 403,
+    ParkOutOfScope: 403,
     MappingError: 422,
     Unauthorized: 401,
     Forbidden: 403,
@@ -124,11 +135,25 @@ def validation_error_body(
 #: The route whose bodies are change sets: refused at validation, they are logged in
 #: ``refusal`` and answered with per-operation problems.
 CHANGE_SET_ROUTE = ("POST", "/api/change-sets")
+#: Routes whose bodies are change sets too, answered alike but not logged (nothing is
+#: applied: a dry run, a proposal).
+CHANGE_SET_BODY_ROUTES = frozenset(
+    {CHANGE_SET_ROUTE, ("POST", "/api/change-sets/dry-run"), ("POST", "/api/proposals")}
+)
+
+
+def _route(request: Request) -> tuple[str, str | None]:
+    return (request.method, getattr(request.scope.get("route"), "path", None))
 
 
 def is_change_set_request(request: Request) -> bool:
-    """True for a change set being submitted (its body errors are a change set's problems)."""
-    return (request.method, getattr(request.scope.get("route"), "path", None)) == (CHANGE_SET_ROUTE)
+    """True for a change set submitted to be applied (refused at validation, it is logged)."""
+    return _route(request) == CHANGE_SET_ROUTE
+
+
+def has_change_set_body(request: Request) -> bool:
+    """True for a request whose body is a change set (applied, dry run or proposed)."""
+    return _route(request) in CHANGE_SET_BODY_ROUTES
 
 
 async def log_refused_change_set(request: Request, exc: RequestValidationError) -> None:
@@ -153,11 +178,24 @@ async def log_refused_change_set(request: Request, exc: RequestValidationError) 
     )
 
 
+def wants_sign_in_page(request: Request, exc: Exception) -> bool:
+    """True when a browser asked for a page that needs a signed-in user and has none: an
+    anonymous GET (or HEAD) refused 401 whose Accept names text/html. API clients keep the
+    401 JSON."""
+    return (
+        isinstance(exc, Unauthorized)
+        and request.method in ("GET", "HEAD")
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on *app*."""
 
     @app.exception_handler(ParksError)
-    async def _domain(_request: Request, exc: ParksError) -> JSONResponse:
+    async def _domain(request: Request, exc: ParksError) -> JSONResponse | RedirectResponse:
+        if wants_sign_in_page(request, exc):
+            return RedirectResponse(login_url(request.url.path, request.url.query), 303)
         return JSONResponse(exc.body(), status_code=status_for(exc))
 
     @app.exception_handler(GisError)
@@ -170,7 +208,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, body = validation_error_body(exc, change_set=is_change_set_request(request))
+        status, body = validation_error_body(exc, change_set=has_change_set_body(request))
         await log_refused_change_set(request, exc)
         return JSONResponse(body, status_code=status)
 

@@ -307,6 +307,10 @@ def _version_body(v: dict[str, Any]) -> dict[str, Any]:
             "kind": v["made_by_kind"],
             "document_no": v["made_by_document_no"],
             "actor": v["made_by_actor"],
+            # from a proposal: who proposed it and who approved it (the actor)
+            "proposal_id": v["made_by_proposal_id"],
+            "proposed_by": v["made_by_proposed_by"],
+            "approved_by": v["made_by_actor"] if v["made_by_proposal_id"] else None,
         },
         "ended_by_change_set": (
             {"id": v["ended_by_change_set_id"], "kind": v["ended_by_kind"]}

@@ -9,11 +9,19 @@ versions. Problems are collected per operation; if there is any, the transaction
 rolled back and the caller gets them all. Then the rule is judged (here, exactly, under
 the ledger lock; and again by the database at commit). Refused and invalid change sets
 are logged in ``refusal``.
+
+One code path serves applying a change set, its dry run and a proposal's approval:
+:func:`stage_change_set` does all of the above in the caller's transaction;
+:func:`apply_change_set` commits it, the dry run (``service.changes.dry_run``) rolls it
+back. An official limited to some parks (a signed-in user's ``parks``) may change only
+their land: an operation on a parcel of another park is refused whole
+(:class:`~parks.errors.ParkOutOfScope`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -47,10 +55,15 @@ from parks.change_rules import (
 )
 from parks.errors import (
     ConcurrentChange,
+    Forbidden,
     InvalidChangeSet,
     InvalidOperation,
+    ManufacturingLandWouldDecrease,
+    ParkOutOfScope,
     ParksError,
     Problem,
+    ProposalDecided,
+    ProposalStale,
 )
 from parks.limits import InputLimits, area_problem, input_problems, vertex_problem
 from parks.operations import (
@@ -66,7 +79,13 @@ from parks.operations import (
 )
 from parks.units import AREA_TOLERANCE_M2, M2_PER_MU, TOUCH_TOLERANCE_M
 from service.changes.refusals import record_refusal
-from service.changes.session import OpenChangeSet, open_change_set, precheck
+from service.changes.session import (
+    OpenChangeSet,
+    PendingRule,
+    ProposalOrigin,
+    open_change_set,
+    pending_rule,
+)
 from service.db.errors import domain_error_from_database
 from service.db.sqlfiles import sql
 
@@ -145,9 +164,16 @@ class _Context:
     srid: int
     zone: ZoneInfo
     limits: InputLimits = field(default_factory=InputLimits)
+    #: The parks the actor may change (empty: every park).
+    parks: tuple[str, ...] = ()
     effects: list[dict[str, Any]] = field(default_factory=list)
 
     # --- lookups -----------------------------------------------------------------
+
+    def ensure_in_scope(self, park: str) -> None:
+        """The actor may change land of *park* (:class:`ParkOutOfScope` otherwise)."""
+        if self.parks and park not in self.parks:
+            raise ParkOutOfScope(park, allowed=self.parks)
 
     def current(self, code: str) -> _Version:
         row = (
@@ -166,6 +192,7 @@ class _Context:
                 raise InvalidOperation(f"parcel {code} was retired at {retired:%Y-%m-%d %H:%M}")
             raise InvalidOperation(f"unknown parcel {code}")
         values = dict(row)
+        self.ensure_in_scope(values["park"])
         values["geom"] = shapely.from_wkb(values.pop("wkb"))
         return _Version(**values)
 
@@ -326,6 +353,7 @@ class _Context:
 
 
 def _register(ctx: _Context, op: Register) -> dict:
+    ctx.ensure_in_scope(op.park)
     ctx.ensure_new_code(op.parcel_code)
     ctx.ensure_park(op.park)
     ctx.ensure_class(op.land_use_code)
@@ -455,6 +483,115 @@ _APPLY = {
 
 # --- the change set ----------------------------------------------------------------------
 
+#: Called once the change set is open (the ledger lock held), before its operations: a
+#: proposal's approval checks and records itself there, in the same transaction.
+BeforeOperations = Callable[[Connection, OpenChangeSet], None]
+
+
+@dataclass
+class StagedChangeSet:
+    """A change set applied inside a transaction not yet committed: its effects (each
+    operation's before and after), the problems of the operations that could not be
+    applied, what the rule judges it by and the rule's refusal (None: accepted, or not
+    judged because of *problems*)."""
+
+    change_set: OpenChangeSet
+    effects: list[dict[str, Any]]
+    problems: list[Problem]
+    rule: PendingRule
+    refusal: ManufacturingLandWouldDecrease | None
+
+    def raise_if_refused(self) -> None:
+        """Raise :class:`InvalidChangeSet` (problems) or the rule's refusal, if any."""
+        if self.problems:
+            raise InvalidChangeSet(self.problems)
+        if self.refusal is not None:
+            raise self.refusal
+
+
+def stage_change_set(
+    conn: Connection,
+    request: ChangeSetRequest,
+    *,
+    actor: str,
+    storage_srid: int,
+    timezone: str = "Asia/Shanghai",
+    limits: InputLimits | None = None,
+    parks: Iterable[str] = (),
+    proposal: ProposalOrigin | None = None,
+    before_operations: BeforeOperations | None = None,
+) -> StagedChangeSet:
+    """Apply *request* as *actor* in the caller's transaction on *conn* and judge it —
+    the one code path of applying (:func:`apply_change_set` commits it when it is clean),
+    the dry run (``service.changes.dry_run`` rolls it back) and a proposal's approval.
+
+    *limits* (default: the settings' defaults) are checked first, before any geometry is
+    parsed or land is read (:class:`InvalidChangeSet`). Then the ledger lock is taken, the
+    change set opened (naming *proposal* when it applies one), *before_operations* called,
+    and every operation applied in order, each in a savepoint: one that cannot be applied
+    is a problem and the others go on. An operation touching a parcel of a park outside
+    *parks* (empty: every park) raises :class:`ParkOutOfScope`; a race raises the
+    database's error. Without problems the effects are recorded and the rule judged,
+    exactly, under the lock. Nothing is committed here.
+    """
+    limits = limits or InputLimits()
+    beyond = input_problems(request, limits)
+    if beyond:
+        raise InvalidChangeSet(beyond)
+    submitted = request.model_dump(mode="json")
+    change_set = open_change_set(
+        conn,
+        kind=request.kind.value,
+        reason=request.reason,
+        document_no=request.document_no,
+        actor=actor,
+        operations=submitted["operations"],
+        proposal=proposal,
+    )
+    if before_operations is not None:
+        before_operations(conn, change_set)
+    ctx = _Context(
+        conn=conn,
+        change_set=change_set,
+        srid=storage_srid,
+        zone=ZoneInfo(timezone),
+        limits=limits,
+        parks=tuple(parks),
+    )
+    problems = []
+    for index, operation in enumerate(request.operations):
+        savepoint = conn.begin_nested()
+        try:
+            effect = _APPLY[type(operation)](ctx, operation)
+            savepoint.commit()
+        except InvalidOperation as exc:
+            savepoint.rollback()
+            problems.append(Problem(index, str(exc)))
+            continue
+        except DBAPIError as exc:
+            if isinstance(domain_error_from_database(exc), ConcurrentChange):
+                raise  # a race (deadlock, serialization): the whole set may be retried
+            savepoint.rollback()
+            problems.append(Problem(index, _database_message(exc)))
+            continue
+        ctx.effects.append({"operation": index, "op": operation.op, **effect})
+    rule = pending_rule(conn)
+    refusal = None
+    if not problems:
+        conn.execute(
+            text("UPDATE change_set SET effects = CAST(:e AS jsonb) WHERE id = :id"),
+            {"e": json.dumps(ctx.effects, ensure_ascii=False), "id": change_set.id},
+        )
+        refusal = rule.judge()
+    return StagedChangeSet(
+        change_set=change_set, effects=ctx.effects, problems=problems, rule=rule, refusal=refusal
+    )
+
+
+#: Errors that say who may do what or where a proposal stands, not what is wrong with the
+#: change set: they are not a refused change set, and the refusal log does not keep them.
+_NOT_REFUSALS = (Forbidden, ProposalDecided, ProposalStale)
+
 
 def apply_change_set(
     engine: Engine,
@@ -465,6 +602,9 @@ def apply_change_set(
     timezone: str = "Asia/Shanghai",
     limits: InputLimits | None = None,
     refusal_cap_bytes: int | None = None,
+    parks: Iterable[str] = (),
+    proposal: ProposalOrigin | None = None,
+    before_operations: BeforeOperations | None = None,
 ) -> AppliedChangeSet:
     """Apply *request* as *actor* in one transaction; return what it did.
 
@@ -472,56 +612,28 @@ def apply_change_set(
     parsed or land is read. Raises :class:`InvalidChangeSet` (beyond the limits, or an
     operation cannot be applied) or :class:`ManufacturingLandWouldDecrease` (the rule
     refused it); either way nothing was stored, and the attempt is logged in ``refusal``
-    (its body capped at *refusal_cap_bytes*; default: the setting).
+    (its body capped at *refusal_cap_bytes*; default: the setting). An operation outside
+    *parks* (empty: every park) raises :class:`ParkOutOfScope`, and what
+    *before_operations* raises passes through; neither is logged. *proposal*: the
+    proposal this change set applies (see :func:`stage_change_set`).
     """
-    limits = limits or InputLimits()
     submitted = request.model_dump(mode="json")
     try:
-        beyond = input_problems(request, limits)
-        if beyond:
-            raise InvalidChangeSet(beyond)
         with engine.begin() as conn:
-            change_set = open_change_set(
+            staged = stage_change_set(
                 conn,
-                kind=request.kind.value,
-                reason=request.reason,
-                document_no=request.document_no,
+                request,
                 actor=actor,
-                operations=submitted["operations"],
-            )
-            ctx = _Context(
-                conn=conn,
-                change_set=change_set,
-                srid=storage_srid,
-                zone=ZoneInfo(timezone),
+                storage_srid=storage_srid,
+                timezone=timezone,
                 limits=limits,
+                parks=parks,
+                proposal=proposal,
+                before_operations=before_operations,
             )
-            problems = []
-            for index, operation in enumerate(request.operations):
-                savepoint = conn.begin_nested()
-                try:
-                    effect = _APPLY[type(operation)](ctx, operation)
-                    savepoint.commit()
-                except InvalidOperation as exc:
-                    savepoint.rollback()
-                    problems.append(Problem(index, str(exc)))
-                    continue
-                except DBAPIError as exc:
-                    if isinstance(domain_error_from_database(exc), ConcurrentChange):
-                        raise  # a race (deadlock, serialization): the whole set may be retried
-                    savepoint.rollback()
-                    problems.append(Problem(index, _database_message(exc)))
-                    continue
-                ctx.effects.append({"operation": index, "op": operation.op, **effect})
-            if problems:
-                raise InvalidChangeSet(problems)
-            conn.execute(
-                text("UPDATE change_set SET effects = CAST(:e AS jsonb) WHERE id = :id"),
-                {"e": json.dumps(ctx.effects, ensure_ascii=False), "id": change_set.id},
-            )
-            refusal = precheck(conn)
-            if refusal is not None:
-                raise refusal
+            staged.raise_if_refused()
+    except _NOT_REFUSALS:
+        raise
     except ParksError as exc:
         record_refusal(
             engine, actor=actor, submitted=submitted, error=exc, cap_bytes=refusal_cap_bytes
@@ -535,7 +647,7 @@ def apply_change_set(
             engine, actor=actor, submitted=submitted, error=domain, cap_bytes=refusal_cap_bytes
         )
         raise domain from None
-    return _outcome(engine, change_set.id)
+    return _outcome(engine, staged.change_set.id)
 
 
 def _database_message(exc: DBAPIError) -> str:

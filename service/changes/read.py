@@ -13,7 +13,8 @@ from service.db.sqlfiles import sql
 
 def change_set_detail(conn: Connection, change_set_id: int) -> dict[str, Any]:
     """The change set as recorded: what was asked, each operation's before and after
-    (parcel versions, areas in m²), and its ledger row."""
+    (parcel versions, areas in m²), and its ledger row; when it applied a proposal, the
+    proposal's id, proposer and time (its actor approved it)."""
     row = (
         conn.execute(text(sql("service.sql", "change_set_detail.sql")), {"id": change_set_id})
         .mappings()
@@ -51,6 +52,10 @@ def change_set_detail(conn: Connection, change_set_id: int) -> dict[str, Any]:
         "document_no": row["document_no"],
         "actor": row["actor"],
         "committed_at": row["committed_at"].isoformat(),
+        # applied by approving a proposal: the actor approved what proposed_by proposed
+        "proposal_id": row["proposal_id"],
+        "proposed_by": row["proposed_by"],
+        "proposed_at": row["proposed_at"].isoformat() if row["proposed_at"] else None,
         "operations": operations,
         "ledger": ledger,
     }

@@ -16,6 +16,15 @@ from service.db.sqlfiles import sql
 
 
 @dataclass(frozen=True, slots=True)
+class ProposalOrigin:
+    """The proposal a change set applies (approved by the change set's actor)."""
+
+    id: int
+    proposed_by: str
+    proposed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OpenChangeSet:
     """The change set this transaction records: its id and the moment its versions are
     valid from."""
@@ -32,46 +41,81 @@ def open_change_set(
     actor: str,
     document_no: str | None = None,
     operations: Any = (),
+    proposal: ProposalOrigin | None = None,
 ) -> OpenChangeSet:
-    """Take the city's ledger lock and insert the change set.
+    """Take the city's ledger lock and insert the change set (applying *proposal*, when
+    given: its id, proposer and time are recorded beside the actor, who approved it).
 
     The lock makes change sets commit one at a time, so each one's timestamp (taken after
     the lock) is later than every committed one's and the ledger's order is the time order.
     """
     conn.execute(text("SELECT rule_take_ledger_lock()"))
+    values = {
+        "kind": kind,
+        "reason": reason,
+        "document_no": document_no,
+        "actor": actor,
+        "operations": json.dumps(list(operations), ensure_ascii=False, default=str),
+    }
+    if proposal is not None:
+        values |= {
+            "proposal_id": proposal.id,
+            "proposed_by": proposal.proposed_by,
+            "proposed_at": proposal.proposed_at,
+        }
+    # The proposal's columns only when there is one: a database still on an older revision
+    # (one being upgraded with its history) records change sets as it did.
+    columns = ", ".join(values)
+    placeholders = ", ".join(
+        "CAST(:operations AS jsonb)" if name == "operations" else f":{name}" for name in values
+    )
     row = conn.execute(
         text(
-            "INSERT INTO change_set (kind, reason, document_no, actor, operations) "
-            "VALUES (:kind, :reason, :document_no, :actor, CAST(:operations AS jsonb)) "
-            "RETURNING id, committed_at"
+            f"INSERT INTO change_set ({columns}) VALUES ({placeholders}) RETURNING id, committed_at"
         ),
-        {
-            "kind": kind,
-            "reason": reason,
-            "document_no": document_no,
-            "actor": actor,
-            "operations": json.dumps(list(operations), ensure_ascii=False, default=str),
-        },
+        values,
     ).one()
     return OpenChangeSet(id=row.id, at=row.committed_at)
 
 
-def precheck(conn: Connection) -> ManufacturingLandWouldDecrease | None:
-    """Judge this transaction's changes by the rule before committing.
+@dataclass(frozen=True)
+class PendingRule:
+    """What the rule judges this transaction's changes by: the city's and each park's
+    standing as the last ledger row recorded it, the changes in manufacturing land the
+    triggers collected (``rule_pending``) by park and by parcel, and the policy."""
 
-    Reads what the triggers collected (``rule_pending``), the last ledger row and the
-    policy row the database judges by (its tolerance is the application's once
-    :func:`sync_policy` ran); exact because the caller holds the ledger lock. The database
-    judges again at commit.
-    """
+    city: Standing
+    parks: dict[str, Standing]
+    delta_by_park: dict[str, float]
+    delta_by_parcel: dict[str, float]
+    parcel_park: dict[str, str]
+    per_park_floor: bool
+    tolerance_m2: float
+
+    def judge(self) -> ManufacturingLandWouldDecrease | None:
+        """The rule's refusal of these changes, or None (:func:`parks.rule.judge`)."""
+        if not self.delta_by_parcel:
+            return None
+        return judge(
+            city=self.city,
+            parks=self.parks,
+            delta_by_park=self.delta_by_park,
+            delta_by_parcel=self.delta_by_parcel,
+            parcel_park=self.parcel_park,
+            per_park_floor=self.per_park_floor,
+            tolerance_m2=self.tolerance_m2,
+        )
+
+
+def pending_rule(conn: Connection) -> PendingRule:
+    """Read what the rule judges this transaction's changes by (:class:`PendingRule`);
+    exact when the caller holds the ledger lock."""
     pending = conn.execute(
         text(
             "SELECT park, parcel_code, sum(delta_m2) AS delta FROM rule_pending "
             "WHERE txid = txid_current() GROUP BY park, parcel_code"
         )
     ).all()
-    if not pending:
-        return None
     policy = conn.execute(text("SELECT per_park_floor, tolerance_m2 FROM rule_policy")).one()
     last = conn.execute(
         text(
@@ -93,7 +137,7 @@ def precheck(conn: Connection) -> ManufacturingLandWouldDecrease | None:
         delta_by_park[row.park] = delta_by_park.get(row.park, 0.0) + row.delta
         delta_by_parcel[row.parcel_code] = delta_by_parcel.get(row.parcel_code, 0.0) + row.delta
         parcel_park[row.parcel_code] = row.park
-    return judge(
+    return PendingRule(
         city=city,
         parks=parks,
         delta_by_park=delta_by_park,
@@ -102,6 +146,17 @@ def precheck(conn: Connection) -> ManufacturingLandWouldDecrease | None:
         per_park_floor=policy.per_park_floor,
         tolerance_m2=policy.tolerance_m2,
     )
+
+
+def precheck(conn: Connection) -> ManufacturingLandWouldDecrease | None:
+    """Judge this transaction's changes by the rule before committing.
+
+    Reads what the triggers collected (``rule_pending``), the last ledger row and the
+    policy row the database judges by (its tolerance is the application's once
+    :func:`sync_policy` ran); exact because the caller holds the ledger lock. The database
+    judges again at commit.
+    """
+    return pending_rule(conn).judge()
 
 
 #: Who and why a change of the policy by the service's settings is recorded with.

@@ -5,6 +5,7 @@ from service.cli import (
     exporting,  # noqa: F401 (registers `parks export`)
     importing,  # noqa: F401 (registers `parks import`)
     qgis,  # noqa: F401 (registers `parks qgis-project`)
+    users,  # noqa: F401 (registers `parks user`)
 )
 from service.cli.commands import app
 

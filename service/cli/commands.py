@@ -267,9 +267,21 @@ def change_apply(
     actor: Annotated[
         str | None, typer.Option(help="who records it (default: cli:<login name>)")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="only show what applying it would do (the verdict, manufacturing land, "
+            "targets); nothing is stored. Exit 0: it would commit",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="with --dry-run: print the dry run's JSON")
+    ] = False,
 ) -> None:
     """Apply a change set. Prints the same message as the API and exits 3 when the rule
-    refuses it, 1 when it is invalid; nothing is stored then."""
+    refuses it, 1 when it is invalid; nothing is stored then. With --dry-run, nothing is
+    stored at all: the dry run is printed (exit 0 when it would commit, else 3 or 1)."""
     import getpass
 
     from pydantic import ValidationError
@@ -286,6 +298,19 @@ def change_apply(
             raise InvalidChangeSet([Problem(None, f"{file}: {exc.strerror}")]) from None
         except ValidationError as exc:
             raise InvalidChangeSet(problems_from_errors(exc.errors())) from None
+        if dry_run:
+            from service.cli.dry_run_output import show_dry_run
+
+            raise typer.Exit(
+                show_dry_run(
+                    _engine(),
+                    request,
+                    actor=actor or f"cli:{getpass.getuser()}",
+                    settings=get_settings(),
+                    as_json=as_json,
+                    console=console,
+                )
+            )
         applied = apply_change_set(
             _engine(),
             request,

@@ -577,7 +577,10 @@ class Proposal(Base):
         CheckConstraint(
             "status <> 'approved' OR change_set_id IS NOT NULL", name="proposal_check1"
         ),
-        CheckConstraint("decided_by IS NULL OR decided_by <> proposed_by", name="proposal_check2"),
+        CheckConstraint(
+            "decided_by IS NULL OR decided_by <> proposed_by OR status = 'rejected'",
+            name="proposal_check2",
+        ),
         Index("proposal_status", "status", text("proposed_at DESC")),
     )
 

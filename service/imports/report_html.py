@@ -59,6 +59,7 @@ from service.imports.report_words import (
     target_label,
     unit_text,
 )
+from service.pages.csp import with_nonce
 from service.pages.templates import VENDOR_DIR, templates
 
 #: Problems (and codes of each diff list) shown on the page; the rest are counted.
@@ -514,16 +515,21 @@ def render_report(
     park_outlines: dict[str, dict],
     inline_assets: bool = True,
     asset_base: str = DEFAULT_ASSET_BASE,
+    csp_nonce: str | None = None,
 ) -> str:
     """The validation report of *outcome* as a whole HTML page, its map drawn over
     *park_outlines* (:func:`park_outlines`).
 
     With *inline_assets* (the default) Leaflet is copied into the page, so the file works
     offline without the service (``parks import --report OUT.html``); otherwise the page
-    loads it from *asset_base* (a page the service serves). Raises
-    :class:`maps.errors.MissingAsset` when the assets to inline are not installed.
+    loads it from *asset_base* (a page the service serves), and every inline script of
+    it carries *csp_nonce* when one is given. Raises :class:`maps.errors.MissingAsset` when
+    the assets to inline are not installed.
     """
     m = problems_map(outcome.problems, park_outlines=park_outlines, asset_base=asset_base)
+    map_parts = _map_parts(m)
+    if csp_nonce:
+        map_parts["head"] = with_nonce(map_parts["head"], csp_nonce)
     located = sum(1 for p in outcome.problems if problem_point(p) is not None)
     src = outcome.source
     page = (
@@ -550,8 +556,9 @@ def render_report(
             max_shown=MAX_SHOWN,
             diff=_diff(outcome),
             rule=_rule(outcome.rule),
-            report_map=_map_parts(m),
+            report_map=map_parts,
             colours=SEVERITY_COLOURS,
+            csp_nonce=csp_nonce,
         )
     )
     if not inline_assets:

@@ -39,12 +39,17 @@ def import_parks(conn: Connection, import_id: int) -> list[str]:
     )
 
 
-def html_page(conn: Connection, outcome: ImportOutcome, *, inline_assets: bool) -> str:
-    """The HTML report of *outcome*, its map over the parks it touches."""
+def html_page(
+    conn: Connection, outcome: ImportOutcome, *, inline_assets: bool, csp_nonce: str | None = None
+) -> str:
+    """The HTML report of *outcome*, its map over the parks it touches (its scripts
+    carrying *csp_nonce*, for a served page)."""
     from service.imports import report_html
 
     outlines = report_html.park_outlines(conn, import_parks(conn, outcome.id))
-    return report_html.render_report(outcome, park_outlines=outlines, inline_assets=inline_assets)
+    return report_html.render_report(
+        outcome, park_outlines=outlines, inline_assets=inline_assets, csp_nonce=csp_nonce
+    )
 
 
 def write_report(conn: Connection, outcome: ImportOutcome, out: Path) -> None:

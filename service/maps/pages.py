@@ -17,13 +17,16 @@ from sqlalchemy import Connection, text
 from maps.builder import (
     ContextLayer,
     Tiles,
+    basemap_tile_urls,
     build_park_map,
     feature_boxes,
     render_html,
     tianditu_url,
 )
 from service.db.sqlfiles import sql
+from service.editing.page import editor_config
 from service.maps import tiles
+from service.pages.csp import source_of, with_nonce
 from service.pages.templates import APP_DIR, VENDOR_DIR
 from service.planning import targets
 from service.reads import queries as reads
@@ -58,6 +61,15 @@ def basemap_options(settings: Settings) -> dict[str, Any]:
             "label_url": tianditu_url(key, layer=layer, labels=True),
         }
     return {"basemap": basemap}
+
+
+def basemap_sources(settings: Settings) -> tuple[str, ...]:
+    """The host-sources of the basemap's tile servers (``https://t0.tianditu.gov.cn``, ...),
+    which the pages' Content-Security-Policy lets images come from; none without a
+    basemap. Raises ValueError (or :class:`maps.errors.MapOptionError`) for a tile URL
+    whose host can't be named in a policy, so that the service does not start with it."""
+    sources = (source_of(url) for url in basemap_tile_urls(**basemap_options(settings)))
+    return tuple(dict.fromkeys(s for s in sources if s))
 
 
 def target_status(conn: Connection) -> dict[str, dict]:
@@ -196,12 +208,16 @@ def park_map_html(
     asset_base: str = "/static/vendor",
     app_base: str = "/static/map",
     focus: str | None = None,
+    csp_nonce: str | None = None,
+    editor: bool = False,
 ) -> str:
     """The HTML of the map of *park* (all parks when None).
 
     With *inline_assets* the scripts and styles are embedded and every layer too, so the
     file works offline without the service (``parks map --out``); the tools that ask the
-    service (server search, draw-to-query, history links) are left out then.
+    service (server search, draw-to-query, history links) are left out then. With
+    *csp_nonce* (a served page) every inline script of the page carries it. With *editor* (the
+    viewer may propose changes) a served park's map carries the change-set editor.
     """
     key_figures = figures(conn, park=park)
     layers = map_layers(
@@ -219,23 +235,31 @@ def park_map_html(
         draw_url=DRAW_URL if served else None,
         park=park,
         focus=focus,
+        editor=editor_config(conn, park=park) if editor and served and park else None,
         asset_base=asset_base,
         app_base=app_base,
         **basemap_options(settings),
     )
-    return render_html(
+    page = render_html(
         m,
         inline_assets_from=VENDOR_DIR if inline_assets else None,
         inline_app_from=APP_DIR if inline_assets else None,
     )
+    return with_nonce(page, csp_nonce) if csp_nonce else page
 
 
 def availability_map_html(
-    conn: Connection, *, settings: Settings, park: str | None, result: dict
+    conn: Connection,
+    *,
+    settings: Settings,
+    park: str | None,
+    result: dict,
+    csp_nonce: str | None = None,
 ) -> str:
     """The map of an availability search's *result* (``service.planning.availability``):
     the candidates highlighted over *park* (or over every park), the criteria written on
-    the map in both languages, the context layers switchable."""
+    the map in both languages, the context layers switchable. With *csp_nonce* every
+    inline script of the page carries it."""
     key_figures = figures(conn, park=park)
     layers = map_layers(conn, settings=settings, park=park, figures=key_figures)
     summary = result.get("criteria") or {}
@@ -261,4 +285,5 @@ def availability_map_html(
         park=park,
         **basemap_options(settings),
     )
-    return render_html(m)
+    page = render_html(m)
+    return with_nonce(page, csp_nonce) if csp_nonce else page

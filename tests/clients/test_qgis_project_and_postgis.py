@@ -49,8 +49,9 @@ def _postgres_uri(city, view: str, key: str) -> str:
 
 @pytest.fixture(scope="module")
 def reader_exists(city) -> None:
+    url = make_url(city.url)
     with psycopg.connect(
-        host=make_url(city.url).host or "127.0.0.1", user="parks", dbname="postgres"
+        host=url.host or "127.0.0.1", user=url.username, dbname="postgres"
     ) as conn:
         found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (READER,)).fetchone()
     assert found, f"role {READER} is missing: `make db` (scripts/ensure-db.sh) creates it"

@@ -18,7 +18,9 @@ from parks.vocabulary import (
     ImportStatus,
     ParcelStatus,
     ProjectStatus,
+    ProposalStatus,
     Role,
+    SignInOutcome,
     SupplyMode,
 )
 from service.db.migrate import upgrade
@@ -31,6 +33,9 @@ CHECKS: dict[tuple[str, str], set[str]] = {
     ("parcel_version", "parcel_supply_mode"): {m.value for m in SupplyMode},
     ("project", "project_status_known"): {s.value for s in ProjectStatus},
     ("api_token", "token_role"): {r.value for r in Role},
+    ("app_user", "app_user_role_check"): {r.value for r in Role},
+    ("proposal", "proposal_status_check"): {s.value for s in ProposalStatus},
+    ("sign_in_attempt", "sign_in_attempt_outcome_check"): {o.value for o in SignInOutcome},
     ("parcel_lineage", "lineage_kind"): {ChangeKind.SPLIT.value, ChangeKind.MERGE.value},
     ("import_run", "import_run_status"): {s.value for s in ImportStatus},
     ("import_feature", "import_feature_verdict"): {v.value for v in FeatureVerdict},

@@ -30,6 +30,7 @@ from service.imports.outcome import ImportOutcome
 from service.imports.reports import html_page
 from service.imports.run import apply_import, dry_run
 from service.imports.uploads import safe_name, save_parts, without_folders
+from service.pages.csp import CspNonceDep
 
 router = APIRouter(tags=["imports"], responses=READ_ERRORS)
 
@@ -201,12 +202,12 @@ def get_import_problems(
 
 @router.get("/imports/{import_id}", response_class=HTMLResponse, responses=NOT_FOUND)
 def import_report_page(
-    conn: ConnDep, _reader: ImportReaderDep, import_id: ImportIdDep
+    conn: ConnDep, _reader: ImportReaderDep, import_id: ImportIdDep, nonce: CspNonceDep
 ) -> HTMLResponse:
     """An import's validation report: a map of the problems over its parks, the problems,
     the diff and the rule's effect."""
     outcome = store.load_outcome(conn, import_id)
-    return HTMLResponse(html_page(conn, outcome, inline_assets=False))
+    return HTMLResponse(html_page(conn, outcome, inline_assets=False, csp_nonce=nonce))
 
 
 @router.post("/api/imports/{import_id}/apply", status_code=201, responses=_APPLY_ERRORS)

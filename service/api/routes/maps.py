@@ -9,11 +9,13 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from parks.errors import NotFound
+from parks.vocabulary import PROPOSE_ROLES
 from service.api.deps import ConnDep, ReaderDep, SettingsDep
 from service.api.params import NOT_FOUND, READ_ERRORS, AvailabilityCriteriaDep, ParkDep
 from service.maps import search
 from service.maps.pages import availability_map_html, park_map_html
 from service.maps.project_page import project_page_html
+from service.pages.csp import CspNonceDep
 from service.planning import availability
 from service.reads import queries as reads
 
@@ -25,10 +27,13 @@ def city_map(
     conn: ConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
+    nonce: CspNonceDep,
     focus: Annotated[str | None, Query(description="parcel or project code to open")] = None,
 ) -> HTMLResponse:
     """All the parks on one map."""
-    return HTMLResponse(park_map_html(conn, settings=settings, park=None, focus=focus))
+    return HTMLResponse(
+        park_map_html(conn, settings=settings, park=None, focus=focus, csp_nonce=nonce)
+    )
 
 
 @router.get("/map/search")
@@ -45,7 +50,11 @@ def map_search(
 
 @router.get("/map/availability", response_class=HTMLResponse)
 def availability_map(
-    conn: ConnDep, settings: SettingsDep, _reader: ReaderDep, criteria: AvailabilityCriteriaDep
+    conn: ConnDep,
+    settings: SettingsDep,
+    _reader: ReaderDep,
+    criteria: AvailabilityCriteriaDep,
+    nonce: CspNonceDep,
 ) -> HTMLResponse:
     """The candidates of an availability search (the criteria of ``GET /api/availability``:
     park, min_area_mu, max_area_mu, land_use, status, within, near, away, combine, limit)
@@ -53,7 +62,9 @@ def availability_map(
     switchable."""
     result = availability.search(conn, criteria, storage_srid=settings.storage_srid)
     return HTMLResponse(
-        availability_map_html(conn, settings=settings, park=criteria.park, result=result)
+        availability_map_html(
+            conn, settings=settings, park=criteria.park, result=result, csp_nonce=nonce
+        )
     )
 
 
@@ -75,10 +86,16 @@ def park_map(
     park: str,
     conn: ConnDep,
     settings: SettingsDep,
-    _reader: ReaderDep,
+    reader: ReaderDep,
+    nonce: CspNonceDep,
     focus: Annotated[str | None, Query(description="parcel or project code to open")] = None,
 ) -> HTMLResponse:
-    """One park's map."""
+    """One park's map (with the change-set editor for an editor, approver or admin)."""
     if park not in reads.park_codes(conn):
         raise NotFound(f"park: unknown park {park!r}")
-    return HTMLResponse(park_map_html(conn, settings=settings, park=park, focus=focus))
+    editor = reader is not None and reader.role in PROPOSE_ROLES
+    return HTMLResponse(
+        park_map_html(
+            conn, settings=settings, park=park, focus=focus, csp_nonce=nonce, editor=editor
+        )
+    )

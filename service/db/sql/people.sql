@@ -67,7 +67,8 @@ CREATE TABLE proposal (
     change_set_id   bigint      REFERENCES change_set (id),
     CHECK ((status = 'open') = (decided_at IS NULL)),
     CHECK (status <> 'approved' OR change_set_id IS NOT NULL),
-    CHECK (decided_by IS NULL OR decided_by <> proposed_by)
+    -- nobody approves their own proposal; a proposer may withdraw it (rejected, by them)
+    CHECK (decided_by IS NULL OR decided_by <> proposed_by OR status = 'rejected')
 );
 CREATE INDEX proposal_status ON proposal (status, proposed_at DESC);
 
