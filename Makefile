@@ -48,7 +48,7 @@ test: install db
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-qgis.sh
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 bench: install db
 	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
