@@ -524,6 +524,7 @@ SECTION_ORDER = (
     "placement",
     "trust",
     "digests",
+    "people",
 )
 
 

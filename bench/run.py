@@ -40,6 +40,7 @@ PARTS: dict[str, str] = {
     "import_export": "import_and_export",
     "placement": "placement_check",
     "digests": "ledger_digests",
+    "people": "people_workflow",
 }
 
 

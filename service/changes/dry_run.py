@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -44,12 +45,13 @@ from parks.operations import ChangeSetRequest
 from parks.rule import CITY, Standing
 from parks.units import M2_PER_MU
 from parks.vocabulary import AVAILABLE_STATUSES
+from service.audit.queries import totals_as_of
 from service.changes.apply import stage_change_set
 from service.changes.session import PendingRule
 from service.db.sqlfiles import sql
 from service.planning.availability import search
 from service.planning.criteria import Criteria
-from service.planning.targets import TOLERANCE, target_status
+from service.planning.targets import TOLERANCE
 
 WOULD_COMMIT, REFUSED_BY_RULE, INVALID = "would_commit", "refused_by_rule", "invalid"
 #: How many compensation candidates a refused dry run offers.
@@ -228,25 +230,40 @@ def _manufacturing(rule: PendingRule, touched: list[str]) -> dict[str, Any]:
 def _targets(
     conn: Connection, operations: list[dict[str, Any]], touched: list[str]
 ) -> list[dict[str, Any]]:
-    """Each touched park's reserve target, with its reserve land before and after."""
+    """Each touched park's reserve target, with its reserve land before and after.
+
+    "Before" is the land standing now by park and status as the database's totals keep it
+    (``service.audit.queries.totals_as_of``: snapshots and per-change-set effects, a few
+    hundred rows whatever the size of the city), not a sum over the parks' parcels."""
     change_m2: dict[str, float] = dict.fromkeys(touched, 0.0)
     for operation in operations:
         for sign, side in ((-1.0, "before"), (1.0, "after")):
             for v in operation[side]:
                 if v["status"] in AVAILABLE_STATUSES:
                     change_m2[v["park"]] += sign * v["area_m2"]
+    if not change_m2:
+        return []
+    reserve_m2 = dict.fromkeys(change_m2, 0.0)
+    standing = totals_as_of(conn, as_of=datetime.now(UTC), group_by=["park", "status"])
+    for row in standing["rows"]:
+        if row["park"] in reserve_m2 and row["status"] in AVAILABLE_STATUSES:
+            reserve_m2[row["park"]] += row["area_m2"]
+    minimums = {
+        r.park: float(r.min_reserve_mu)
+        for r in conn.execute(
+            text("SELECT park, min_reserve_mu FROM target WHERE park = ANY(:parks)"),
+            {"parks": sorted(change_m2)},
+        )
+    }
     out = []
-    for status in target_status(conn):
-        park = status["park"]
-        if park not in change_m2:
-            continue
-        target_mu = status["min_reserve_mu"]
-        before_mu = status["actual_reserve_mu"]
+    for park in sorted(change_m2):
+        target_mu = minimums.get(park, 0.0)
+        before_mu = reserve_m2[park] / M2_PER_MU
         after_mu = before_mu + change_m2[park] / M2_PER_MU
         out.append(
             {
                 "park": park,
-                "target_set": status["target_set"],
+                "target_set": park in minimums,
                 "target_mu": target_mu,
                 "before_mu": round(before_mu, 4),
                 "after_mu": round(after_mu, 4),
