@@ -88,6 +88,7 @@ from service.changes.session import (
 )
 from service.db.errors import domain_error_from_database
 from service.db.sqlfiles import sql
+from service.settings import Settings
 
 
 @dataclass
@@ -482,6 +483,18 @@ _APPLY = {
 
 
 # --- the change set ----------------------------------------------------------------------
+
+
+def settings_options(settings: Settings) -> dict[str, Any]:
+    """What applying or dry-running a change set takes from *settings*: the storage CRS,
+    the zone of its dates and the input limits (keyword arguments of
+    :func:`apply_change_set`, :func:`stage_change_set` and the dry run)."""
+    return {
+        "storage_srid": settings.storage_srid,
+        "timezone": settings.timezone,
+        "limits": InputLimits.from_settings(settings),
+    }
+
 
 #: Called once the change set is open (the ledger lock held), before its operations: a
 #: proposal's approval checks and records itself there, in the same transaction.

@@ -287,9 +287,8 @@ def change_apply(
     from pydantic import ValidationError
 
     from parks.errors import InvalidChangeSet, Problem
-    from parks.limits import InputLimits
     from parks.operations import ChangeSetRequest, problems_from_errors
-    from service.changes.apply import apply_change_set
+    from service.changes.apply import apply_change_set, settings_options
 
     with handled():
         try:
@@ -315,10 +314,8 @@ def change_apply(
             _engine(),
             request,
             actor=actor or f"cli:{getpass.getuser()}",
-            storage_srid=get_settings().storage_srid,
-            timezone=get_settings().timezone,
-            limits=InputLimits.from_settings(get_settings()),
             refusal_cap_bytes=get_settings().refusal_body_cap_bytes,
+            **settings_options(get_settings()),
         )
     sys.stdout.write(json.dumps(applied.body(), ensure_ascii=False, indent=2) + "\n")
 

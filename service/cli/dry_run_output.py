@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from parks.limits import InputLimits
 from parks.operations import ChangeSetRequest
+from service.changes.apply import settings_options
 from service.changes.dry_run import INVALID, REFUSED_BY_RULE, WOULD_COMMIT, DryRun, dry_run
 from service.cli.commands import EXIT_INVALID, EXIT_REFUSED
 from service.settings import Settings
@@ -43,9 +43,7 @@ def show_dry_run(
         engine,
         request,
         actor=actor,
-        storage_srid=settings.storage_srid,
-        timezone=settings.timezone,
-        limits=InputLimits.from_settings(settings),
+        **settings_options(settings),
     )
     if as_json:
         sys.stdout.write(json.dumps(result.body(), ensure_ascii=False, indent=2) + "\n")

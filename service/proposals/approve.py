@@ -32,11 +32,10 @@ from parks.errors import (
     ProposalStale,
     SelfApproval,
 )
-from parks.limits import InputLimits
 from parks.operations import ChangeSetRequest
 from parks.vocabulary import APPROVE_ROLES
 from service.auth.tokens import Principal
-from service.changes.apply import apply_change_set
+from service.changes.apply import apply_change_set, settings_options
 from service.changes.session import OpenChangeSet, ProposalOrigin
 from service.db.sqlfiles import sql
 from service.proposals import store
@@ -88,9 +87,7 @@ def approve_proposal(
         engine,
         request,
         actor=principal.name,
-        storage_srid=settings.storage_srid,
-        timezone=settings.timezone,
-        limits=InputLimits.from_settings(settings),
+        **settings_options(settings),
         refusal_cap_bytes=settings.refusal_body_cap_bytes,
         parks=principal.parks,
         proposal=ProposalOrigin(

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from parks.errors import NotFound
-from parks.limits import InputLimits
 from parks.operations import ChangeSetRequest
 from parks.units import M2_PER_MU
 from parks.vocabulary import ProposalStatus
 from service.auth.tokens import Principal
+from service.changes.apply import settings_options
 from service.changes.dry_run import dry_run
 from service.db.sqlfiles import sql
 from service.settings import Settings
@@ -43,9 +43,7 @@ def propose(
         engine,
         request,
         actor=principal.name,
-        storage_srid=settings.storage_srid,
-        timezone=settings.timezone,
-        limits=InputLimits.from_settings(settings),
+        **settings_options(settings),
         parks=principal.parks,
     )
     error = result.error()

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
-from parks.limits import InputLimits
 from parks.operations import ChangeSetRequest
 from parks.vocabulary import PROPOSE_ROLES, Role
 from service.api.deps import (
@@ -20,7 +19,7 @@ from service.api.deps import (
 )
 from service.api.params import NOT_FOUND, READ_ERRORS, WRITE_ERRORS, error_answer
 from service.auth.tokens import Principal
-from service.changes.apply import apply_change_set
+from service.changes.apply import apply_change_set, settings_options
 from service.changes.dry_run import dry_run
 from service.changes.read import change_set_detail
 
@@ -70,9 +69,7 @@ def post_change_set(
         engine,
         request,
         actor=principal.name,
-        storage_srid=settings.storage_srid,
-        timezone=settings.timezone,
-        limits=InputLimits.from_settings(settings),
+        **settings_options(settings),
         refusal_cap_bytes=settings.refusal_body_cap_bytes,
         parks=principal.parks,
     )
@@ -94,9 +91,7 @@ def post_change_set_dry_run(
         engine,
         request,
         actor=principal.name,
-        storage_srid=settings.storage_srid,
-        timezone=settings.timezone,
-        limits=InputLimits.from_settings(settings),
+        **settings_options(settings),
         parks=principal.parks,
     ).body()
 
