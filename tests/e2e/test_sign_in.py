@@ -62,6 +62,29 @@ def test_signing_in_sets_an_http_only_same_site_session_cookie_and_goes_to_next(
     assert rows[0].address == "10.0.1.1"
 
 
+def test_a_sign_in_posted_from_another_sites_page_is_refused_and_signs_nobody_in(url):
+    with people_client(url, address="10.0.1.3") as client:
+        elsewhere = client.post(
+            "/login",
+            data={"name": "zhao", "password": PASSWORD, "next": ""},
+            headers={"Origin": "https://elsewhere.example"},
+        )
+        assert elsewhere.status_code == 403
+        assert elsewhere.json()["error"] == "csrf" and "Origin" in elsewhere.json()["message"]
+        assert "parks_session" not in elsewhere.cookies
+        assert client.get("/api/session").status_code == 401
+        # The same form from this site's own page signs in.
+        here = client.post(
+            "/login",
+            data={"name": "zhao", "password": PASSWORD, "next": ""},
+            headers={"Origin": "http://testserver"},
+        )
+        assert here.status_code == 303
+    assert (
+        query(url, "SELECT count(*) AS n FROM sign_in_attempt WHERE address = '10.0.1.3'")[0].n == 1
+    )
+
+
 def test_over_https_the_session_cookie_is_secure(url):
     with people_client(url, address="10.0.1.2", https=True) as client:
         response = post_login(client, "zhao")

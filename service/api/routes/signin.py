@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -77,6 +78,18 @@ def login_page(
     return HTMLResponse(html, headers=NO_STORE)
 
 
+def _from_this_site(request: Request) -> bool:
+    """False when the request's ``Origin`` names another site (a browser sends it with
+    every form post): a page elsewhere must not sign a browser in to an account of its
+    choosing. No ``Origin`` (scripts, older browsers) passes; ``null`` (a sandboxed or
+    opaque page) does not."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    return origin != "null" and urlsplit(origin).netloc.lower() == host.lower()
+
+
 @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
 def login(
     request: Request,
@@ -87,7 +100,13 @@ def login(
     password: Annotated[str, Form()] = "",
     next_path: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
-    """Sign in: a session and its cookie, then on to ``next``."""
+    """Sign in: a session and its cookie, then on to ``next``. Refused (403 ``csrf``) when
+    posted from a page of another site."""
+    if not _from_this_site(request):
+        raise CsrfRefused(
+            "POST /login from a page of another site is refused (its Origin header names "
+            "another site)"
+        )
     try:
         signed_in = sign_in(
             engine,
