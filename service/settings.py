@@ -29,6 +29,19 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL the migrations run with, as the schema's owner "
         "(parks_owner); default: DATABASE_URL with parks_owner as its user.",
     )
+    read_database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("PARKS_READ_DATABASE_URL"),
+        description="SQLAlchemy URL of a streaming replica (as parks_app) for the reads that "
+        "tolerate a short lag: map pages, tiles, search, OGC API, exports. Writes, the rule "
+        "and a writer's reads of its own change stay on DATABASE_URL. Unset: one database.",
+    )
+    read_max_lag_s: float = Field(
+        30.0,
+        gt=0,
+        description="A replica further behind the primary than this serves no reads (they "
+        "go to the primary until it catches up).",
+    )
     storage_srid: int = Field(
         4545, description="EPSG code of the planar CRS geometry is stored in."
     )
@@ -139,6 +152,34 @@ class Settings(BaseSettings):
         "ledger's head with when no --key is given; made by `parks audit keygen`. Keep it "
         "off the database server.",
     )
+    # --- running it: time limits, logs, metrics, backups ------------------------------
+    request_time_limit_s: float = Field(
+        60.0,
+        gt=0,
+        description="Longest a read may work in the database (its statements are cancelled "
+        "after it: 503 request_timeout).",
+    )
+    long_request_time_limit_s: float = Field(
+        600.0,
+        gt=0,
+        description="Longest an import, export or report may work in the database.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Log lines as JSON (one object a line) or as plain text."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="The least severe log level written."
+    )
+    metrics_need_token: bool = Field(
+        False,
+        description="/metrics needs an auditor or admin token (otherwise it is open, for a "
+        "Prometheus on the same host or network).",
+    )
+    backup_dir: Path | None = Field(
+        None,
+        description="Where `parks backup` writes when no --out is given (one directory per "
+        "backup, named by its time).",
+    )
     refusal_body_cap_bytes: int = Field(
         64 * 1024,
         ge=1024,
@@ -168,7 +209,7 @@ class Settings(BaseSettings):
 
         return self.owner_database_url or as_role(self.database_url, OWNER_ROLE)
 
-    @field_validator("database_url", "owner_database_url")
+    @field_validator("database_url", "owner_database_url", "read_database_url")
     @classmethod
     def _psycopg3(cls, value: str | None) -> str | None:
         if value is None:
