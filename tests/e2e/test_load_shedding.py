@@ -81,6 +81,8 @@ def test_two_hundred_concurrent_clients_are_answered_and_health_stays_up(load_db
         single_s = time.monotonic() - started
 
     assert summary["errors"] == {}, summary  # no connection dropped or reset
+    # A GET retried on a fresh connection after a kept-alive one closed under it: rare.
+    assert summary["retried"] <= max(2, summary["answered"] // 100), summary
     assert set(summary["statuses"]) <= {"200", "503"}, summary
     assert summary["503_without_retry_after"] == 0
     assert summary["statuses"].get("200", 0) > summary["answered"] / 3, summary
