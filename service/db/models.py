@@ -773,3 +773,34 @@ class ImportFeature(Base):
         ),
         Index("import_feature_code", "import_id", "parcel_code"),
     )
+
+
+# --- backups (migration 0018) ---------------------------------------------------------------
+
+
+class BackupRecord(Base):
+    """One backup taken by ``parks backup`` (``service.operations.backup``): the moment of
+    its snapshot, the directory it was written to, its dump's SHA-256 and size, and the
+    ledger head and schema version it holds. Written by the schema's owner (who takes the
+    backups) once the dump is complete, so a backup's own row is never in its dump; read
+    by the service (the age of the last backup) and the auditor."""
+
+    __tablename__ = "backup_record"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+    location: Mapped[str] = mapped_column(Text)
+    dump_sha256: Mapped[str] = mapped_column(Text)
+    dump_bytes: Mapped[int] = mapped_column(BigInteger)
+    ledger_seq: Mapped[int | None] = mapped_column(BigInteger)
+    ledger_hash: Mapped[str | None] = mapped_column(Text)
+    schema_version: Mapped[str] = mapped_column(Text)
+    taken_by: Mapped[str] = mapped_column(Text, server_default=text("session_user"))
+
+    __table_args__ = (
+        CheckConstraint("dump_sha256 ~ '^[0-9a-f]{64}$'", name="backup_record_sha256"),
+        Index("backup_record_taken_at", "taken_at"),
+    )
