@@ -37,9 +37,10 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-def start_server(database_url: str, **settings: object) -> Server:
+def start_server(database_url: str, *, log_path: Path | None = None, **settings: object) -> Server:
     """Start the service on a free port with *database_url* and ``PARKS_*`` *settings*;
-    return once ``/health`` answers."""
+    return once ``/health`` answers. Its log (standard error) goes to *log_path* when
+    given."""
     from service.api.serving import PROTOCOL
 
     port = free_port()
@@ -50,6 +51,7 @@ def start_server(database_url: str, **settings: object) -> Server:
         env["PARKS_EDITORS_APPLY_DIRECTLY"] = os.environ["PARKS_EDITORS_APPLY_DIRECTLY"]
     env.update({f"PARKS_{k.upper()}": str(v) for k, v in settings.items()})
     env["DATABASE_URL"] = database_url
+    log = log_path.open("ab") if log_path is not None else None
     process = subprocess.Popen(
         [
             sys.executable,
@@ -70,7 +72,10 @@ def start_server(database_url: str, **settings: object) -> Server:
         ],
         cwd=ROOT,
         env=env,
+        stderr=log,
     )
+    if log is not None:
+        log.close()  # the server has its own copy
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -94,9 +99,11 @@ def stop_server(server: Server) -> None:
 
 
 @contextmanager
-def running_server(database_url: str, **settings: object) -> Iterator[Server]:
+def running_server(
+    database_url: str, *, log_path: Path | None = None, **settings: object
+) -> Iterator[Server]:
     """``start_server`` as a context manager."""
-    server = start_server(database_url, **settings)
+    server = start_server(database_url, log_path=log_path, **settings)
     try:
         yield server
     finally:

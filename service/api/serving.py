@@ -15,6 +15,7 @@ import json
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from service.observability.logging import logging_config
 from service.settings import get_settings
 
 PROTOCOL = "service.api.serving:HeaderTimeoutProtocol"
@@ -83,9 +84,12 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
 
 def serve(*, host: str, port: int, workers: int = 1) -> None:
-    """Serve ``service.api.app:app_factory`` with the header deadline."""
+    """Serve ``service.api.app:app_factory`` with the header deadline, and the service's
+    log lines (``service.observability.logging``) in every worker; uvicorn's own access
+    lines are off (the request-context guard writes one per request)."""
     import uvicorn
 
+    settings = get_settings()
     uvicorn.run(
         "service.api.app:app_factory",
         factory=True,
@@ -93,4 +97,6 @@ def serve(*, host: str, port: int, workers: int = 1) -> None:
         port=port,
         workers=workers,
         http=PROTOCOL,
+        log_config=logging_config(log_format=settings.log_format, log_level=settings.log_level),
+        access_log=False,
     )

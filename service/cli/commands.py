@@ -192,13 +192,19 @@ def sample_generate(
 def serve(
     host: Annotated[str | None, typer.Option(help="default PARKS_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default PARKS_PORT")] = None,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes (production: about one per core)")
+    ] = 1,
 ) -> None:
-    """Serve the API and the maps."""
+    """Serve the API and the maps. With several workers, /metrics sums every worker's
+    counts (they share them in PROMETHEUS_MULTIPROC_DIR: a new temporary directory unless
+    the environment names one, which is emptied first)."""
     from service.api.serving import serve as serve_app
+    from service.observability.metrics import multiprocess_dir
 
     settings = get_settings()
-    serve_app(host=host or settings.host, port=port or settings.port, workers=workers)
+    with multiprocess_dir(workers):
+        serve_app(host=host or settings.host, port=port or settings.port, workers=workers)
 
 
 @app.command("stats")

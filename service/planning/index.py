@@ -46,6 +46,8 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from service.observability import metrics
+
 #: Lines are cut into pieces at most this long (m) before they go into a search tree.
 PIECE_M = 100.0
 #: How many databases' indexes a process keeps (tests make many small databases).
@@ -221,6 +223,7 @@ def current_parcels(conn: Connection) -> Parcels:
     db, seq = conn.execute(text(_TOKEN_SQL)).one()
     with store.lock:
         old = store.parcels
+        metrics.search_cache(hit=old is not None and old.token[0] == db and old.token[1] >= seq)
         if old is None or old.token[0] != db:
             store.parcels = _load_parcels(conn, db)
         elif old.token[1] < seq:

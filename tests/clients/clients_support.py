@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
 import httpx
 import support_server
@@ -30,7 +28,8 @@ REGISTERED_CODE = "FX-OGC-0001"
 #: The sample's collections every client must see, besides one per context layer.
 CORE_COLLECTIONS = ("parcels", "parcel_versions", "buildings", "leases", "projects", "parks")
 
-_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<target>\S+) HTTP/[0-9.]+" (?P<status>\d{3})')
+#: The logger of the service's access lines (one JSON object a line, service.observability).
+ACCESS_LOGGER = "parks.access"
 
 
 # --- the service, with its access log ------------------------------------------------------
@@ -55,7 +54,7 @@ class Request:
 
 
 class ServiceLog:
-    """The service's stdout and stderr (uvicorn's access log among them), in a file."""
+    """The service's log (JSON lines, its access lines among them), in a file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -70,11 +69,17 @@ class ServiceLog:
             return f.read().decode("utf-8", "replace")
 
     def requests_since(self, mark: int = 0) -> list[Request]:
-        """The requests the service answered after *mark*, in order."""
-        return [
-            Request(m["method"], m["target"], int(m["status"]))
-            for m in _ACCESS.finditer(self.text_since(mark))
-        ]
+        """The requests the service answered after *mark*, in order (its access lines)."""
+        requests = []
+        for line in self.text_since(mark).splitlines():
+            if not line.startswith("{"):
+                continue
+            entry = json.loads(line)
+            if entry.get("logger") != ACCESS_LOGGER:
+                continue
+            target = entry["path"] + (f"?{entry['query']}" if entry.get("query") else "")
+            requests.append(Request(entry["method"], target, int(entry["status"])))
+        return requests
 
 
 @dataclass
@@ -91,25 +96,9 @@ class Service:
 
 def start_logged_server(database_url: str, log_path: Path, **settings: object) -> Service:
     """``support_server.start_server`` — the deployed command line, the settings, the wait
-    for ``/health`` — with uvicorn's access log on and the output kept in *log_path*.
-
-    ``start_server`` runs uvicorn at ``--log-level warning`` (no access log) with the
-    output inherited; here its ``Popen`` is given ``--log-level info`` and the file."""
-    real_popen = subprocess.Popen
-    handle = log_path.open("ab")
-
-    def popen(args, **kwargs):
-        args = list(args)
-        assert "--log-level" in args, f"start_server's command line changed: {args}"
-        args[args.index("--log-level") + 1] = "info"
-        kwargs.update(stdout=handle, stderr=subprocess.STDOUT)
-        return real_popen(args, **kwargs)
-
-    try:
-        with mock.patch.object(support_server.subprocess, "Popen", popen):
-            server = support_server.start_server(database_url, **settings)
-    finally:
-        handle.close()  # the child holds its own descriptor
+    for ``/health`` — with the service's log (its access lines among them) kept in
+    *log_path*."""
+    server = support_server.start_server(database_url, log_path=log_path, **settings)
     return Service(server, ServiceLog(log_path))
 
 

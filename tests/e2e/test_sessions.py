@@ -81,6 +81,7 @@ def test_a_cookie_write_needs_the_sessions_csrf_header_and_a_token_write_does_no
         accepted = client.put("/api/targets/gaoxin", json=TARGET, headers={"X-CSRF-Token": csrf})
     assert refused.status_code == wrong.status_code == 403
     assert refused.json() == {
+        "request_id": refused.headers["x-request-id"],
         "error": "csrf",
         "message": "PUT /api/targets/gaoxin needs the X-CSRF-Token header of the signed-in session",
     }
