@@ -34,6 +34,8 @@ from parks.vocabulary import WRITE_ROLES
 from service.auth.errors import SignInLocked
 from service.changes.refusals import record_refused_submission
 from service.db.errors import domain_error_from_database
+from service.db.failures import database_unavailable, statement_cancelled
+from service.db.request_work import CLIENT_GONE, current_work
 from service.imports.errors import ImportAlreadyApplied, ImportHasBlockingProblems, ImportStale
 from service.ogc.cql2 import FilterError
 from service.ogc.errors import BadOgcParameter
@@ -98,6 +100,46 @@ def status_for(exc: Exception) -> int:
         if cls in STATUS:
             return STATUS[cls]
     return 500
+
+
+#: Seconds a client is told to wait (``Retry-After``) when the database does not answer or
+#: its request ran out of time.
+DATABASE_RETRY_AFTER_S = 5
+#: The status of an answer to a client that went away before it (nobody reads it; the
+#: access log and the metrics do): nginx's "client closed request".
+CLIENT_GONE_STATUS = 499
+
+
+def outage_response(exc: BaseException) -> JSONResponse | None:
+    """The answer to a database failure that is no fault of the request, else None: 503
+    ``database_unavailable`` when the database does not answer, 503 ``request_timeout``
+    when a statement was cancelled at the request's time limit (naming the limit and its
+    setting), both with ``Retry-After``; 499 ``client_gone`` when it was cancelled
+    because the client had gone away."""
+    retry = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+    if database_unavailable(exc):
+        body = {
+            "error": "database_unavailable",
+            "message": "the database does not answer; retry in a few seconds",
+        }
+        return JSONResponse(body, status_code=503, headers=retry)
+    if not statement_cancelled(exc):
+        return None
+    work = current_work.get()
+    if work is not None and work.cancelled_because == CLIENT_GONE:
+        body = {"error": "client_gone", "message": "the client went away; its work was cancelled"}
+        return JSONResponse(body, status_code=CLIENT_GONE_STATUS)
+    limit = (
+        f"its time limit of {work.limit_s:g} s ({work.setting})"
+        if work is not None
+        else "its time limit (PARKS_REQUEST_TIME_LIMIT_S)"
+    )
+    body = {
+        "error": "request_timeout",
+        "parameter": None,
+        "message": f"the request's database work took longer than {limit}; it was cancelled",
+    }
+    return JSONResponse(body, status_code=503, headers=retry)
 
 
 def _parameter_name(loc: tuple) -> str:
@@ -237,5 +279,8 @@ def install(app: FastAPI) -> None:
     async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
         domain = domain_error_from_database(exc)
         if domain is None:
-            raise exc
+            outage = outage_response(exc)
+            if outage is None:
+                raise exc
+            return outage
         return JSONResponse(domain.body(), status_code=status_for(domain))

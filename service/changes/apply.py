@@ -21,6 +21,7 @@ their land: an operation on a parcel of another park is refused whole
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -28,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, RootTransaction, text
 from sqlalchemy.exc import DBAPIError
 
 from gis.crs import parse_crs
@@ -87,7 +88,9 @@ from service.changes.session import (
     pending_rule,
 )
 from service.db.errors import domain_error_from_database
+from service.db.failures import interrupted
 from service.db.sqlfiles import sql
+from service.observability import metrics
 from service.settings import Settings
 
 
@@ -584,6 +587,8 @@ def stage_change_set(
         except DBAPIError as exc:
             if isinstance(domain_error_from_database(exc), ConcurrentChange):
                 raise  # a race (deadlock, serialization): the whole set may be retried
+            if interrupted(exc):
+                raise  # the database went away, or the request's work was cancelled
             savepoint.rollback()
             problems.append(Problem(index, _database_message(exc)))
             continue
@@ -632,7 +637,7 @@ def apply_change_set(
     """
     submitted = request.model_dump(mode="json")
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn, conn.begin() as transaction:
             staged = stage_change_set(
                 conn,
                 request,
@@ -645,9 +650,11 @@ def apply_change_set(
                 before_operations=before_operations,
             )
             staged.raise_if_refused()
+            _commit_timed(transaction)
     except _NOT_REFUSALS:
         raise
     except ParksError as exc:
+        metrics.change_set_refused(exc.code)
         record_refusal(
             engine, actor=actor, submitted=submitted, error=exc, cap_bytes=refusal_cap_bytes
         )
@@ -656,11 +663,23 @@ def apply_change_set(
         domain = domain_error_from_database(exc)
         if domain is None:
             raise
+        metrics.change_set_refused(domain.code)
         record_refusal(
             engine, actor=actor, submitted=submitted, error=domain, cap_bytes=refusal_cap_bytes
         )
         raise domain from None
+    metrics.change_set_committed()
     return _outcome(engine, staged.change_set.id)
+
+
+def _commit_timed(transaction: RootTransaction) -> None:
+    """Commit *transaction*, recording how long it took: the database's deferred trigger
+    judges the rule (and appends the ledger row) at commit, so this is the rule's check."""
+    started = time.perf_counter()
+    try:
+        transaction.commit()
+    finally:
+        metrics.observe_rule_check(time.perf_counter() - started)
 
 
 def _database_message(exc: DBAPIError) -> str:

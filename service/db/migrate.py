@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
@@ -24,12 +26,26 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def current_revision(database_url: str) -> str | None:
     """The revision the database is at, or None for an empty database."""
-    from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine, pool
 
     engine = create_engine(database_url, poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return revision_of(conn)
     finally:
         engine.dispose()
+
+
+def revision_of(conn: Connection) -> str | None:
+    """The revision the database of *conn* is at (None: not migrated at all)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest revision of the code's migrations (what ``parks db upgrade`` reaches)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()

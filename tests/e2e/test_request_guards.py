@@ -208,7 +208,7 @@ def test_health_says_down_when_the_database_does_not_answer(make_client, guard_d
     )
     response = client.get("/health")
     assert response.status_code == 503
-    assert response.json() == {"status": "down"}
+    assert response.json() == {"status": "down", "request_id": response.headers["x-request-id"]}
 
 
 def test_the_api_page_loads_nothing_from_outside(guard_db_url, make_client):

@@ -1,12 +1,21 @@
-"""Liveness: is the service up and does its database answer."""
+"""Liveness (``/health``: is the service up and does its database answer) and readiness
+(``/ready``: may it be sent traffic — the database answers, its schema is the code's,
+the map's assets are installed)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from maps.builder import EDITOR_CSS, EDITOR_JS, LEAFLET_CSS, LEAFLET_JS
+from maps.elements import APP_CSS, APP_JS, MEASURE_JS, VENDOR_CSS, VENDOR_JS
 from service.api.deps import PrincipalDep, SettingsDep
+from service.db.migrate import head_revision, revision_of
+from service.pages.templates import APP_DIR, STATIC_DIR, VENDOR_DIR
 from service.reads import queries as reads
 
 router = APIRouter(tags=["service"])
@@ -29,3 +38,64 @@ def health(request: Request, settings: SettingsDep, principal: PrincipalDep) -> 
     if settings.reads_need_token and principal is None:
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "ok", "postgis": version})
+
+
+def map_assets() -> list[Path]:
+    """The files the map pages load from the service's own static folder: the vendored
+    libraries (``make web`` puts them there) and the pages' scripts and stylesheets."""
+    vendor = [LEAFLET_JS, LEAFLET_CSS, *VENDOR_JS.values(), *VENDOR_CSS.values()]
+    app = [APP_JS, APP_CSS, MEASURE_JS, EDITOR_JS, EDITOR_CSS]
+    return [VENDOR_DIR / name for name in vendor] + [APP_DIR / name for name in app]
+
+
+def readiness_checks(request: Request) -> dict[str, str]:
+    """Each check's outcome: ``"ok"``, or what is wrong."""
+    checks: dict[str, str] = {}
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            database_revision = revision_of(conn)
+    except SQLAlchemyError:
+        checks["database"] = "the database does not answer"
+        checks["migrations"] = "unknown: the database does not answer"
+    else:
+        checks["database"] = "ok"
+        code_revision = head_revision()
+        checks["migrations"] = (
+            "ok"
+            if database_revision == code_revision
+            else f"the database is at revision {database_revision or 'none'}, the code at "
+            f"{code_revision}: run `parks db upgrade`"
+        )
+    missing = [str(p.relative_to(STATIC_DIR)) for p in map_assets() if not p.is_file()]
+    checks["assets"] = (
+        "ok" if not missing else f"missing under web/static: {', '.join(missing)} (run `make web`)"
+    )
+    return checks
+
+
+@router.get(
+    "/ready",
+    responses={
+        503: {
+            "description": "not ready: the database does not answer, its schema is not the "
+            "code's, or the map's assets are missing (``failed`` names them)"
+        }
+    },
+)
+def ready(request: Request, settings: SettingsDep, principal: PrincipalDep) -> JSONResponse:
+    """`{"status": "ready", "checks": {"database": "ok", "migrations": "ok", "assets":
+    "ok"}}`, or 503 `{"status": "not_ready", "failed": [...], "checks": {...}}` with each
+    failed check's reason and ``Retry-After``. When reads need a token, an anonymous caller
+    learns only which checks failed, not the reasons."""
+    checks = readiness_checks(request)
+    failed = [name for name, outcome in checks.items() if outcome != "ok"]
+    if settings.reads_need_token and principal is None:
+        checks = {name: "ok" if name not in failed else "failed" for name in checks}
+    if not failed:
+        return JSONResponse({"status": "ready", "checks": checks})
+    return JSONResponse(
+        {"status": "not_ready", "failed": failed, "checks": checks},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
