@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     )
     read_database_url: str | None = Field(
         None,
-        validation_alias=AliasChoices("PARKS_READ_DATABASE_URL"),
         description="SQLAlchemy URL of a streaming replica (as parks_app) for the reads that "
         "tolerate a short lag: map pages, tiles, search, OGC API, exports. Writes, the rule "
         "and a writer's reads of its own change stay on DATABASE_URL. Unset: one database.",

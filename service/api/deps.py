@@ -11,13 +11,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from parks.errors import Forbidden, Unauthorized
 from parks.vocabulary import AUDIT_ROLES, WRITE_ROLES, Role
 from service.api.guards.authentication import AUTHENTICATED, PRINCIPAL, SESSION
+from service.api.guards.read_after_write import COOKIE as READ_AFTER_COOKIE
+from service.api.guards.read_after_write import cookie_lsn
 from service.auth.sessions import LiveSession
 from service.auth.tokens import Principal, principal_for
+from service.db.replica import choose_read_engine
 from service.settings import Settings
 
 
@@ -35,9 +39,36 @@ def get_conn(request: Request) -> Iterator[Connection]:
         yield conn
 
 
+def get_read_conn(request: Request) -> Iterator[Connection]:
+    """A connection for one read that tolerates a short lag (map pages, tiles, search,
+    OGC API, exports): the replica's (``PARKS_READ_DATABASE_URL``) while it is within
+    ``PARKS_READ_MAX_LAG_S`` of the primary and has replayed this client's own last write
+    (``service.api.guards.read_after_write``); the primary's otherwise, and when the
+    replica fails to connect. Without a replica, the same as :func:`get_conn`."""
+    state = request.app.state
+    guard = getattr(state, "replica_guard", None)
+    engine = choose_read_engine(
+        state.engine,
+        state.read_engine,
+        guard,
+        after_lsn=cookie_lsn(request.cookies.get(READ_AFTER_COOKIE)),
+    )
+    try:
+        conn = engine.connect()
+    except OperationalError as exc:
+        if engine is state.engine or guard is None:
+            raise
+        guard.mark_down(f"unreachable: {str(exc.orig).strip()[:200]}")
+        conn = state.engine.connect()
+    with conn:
+        yield conn
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine_dep)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
+#: A lag-tolerant read's connection: the replica's when it may serve (see get_read_conn).
+ReadConnDep = Annotated[Connection, Depends(get_read_conn)]
 
 _bearer = HTTPBearer(auto_error=False)
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

@@ -9,7 +9,20 @@ every worker and every service process that serves the database shares it (a til
 once, not once per worker), the version it is keyed by has to be read from the database
 anyway — the lookup rides on that same round trip — and a cache there needs no directory,
 permissions or clean-up of its own. Unlogged: it is not written to the WAL and is emptied
-after a crash, as a cache may be."""
+after a crash, as a cache may be.
+
+**With a read replica** (``PARKS_READ_DATABASE_URL``) the tile is made on the replica and
+kept in the primary's cache (a standby can neither read nor write an unlogged table; the
+engine's primary is ``service.db.engine.primary_of``). The version is then read from the
+replica — what *it* has replayed — never from the primary, which may be ahead: a tile
+made from the replica's older data kept under the primary's newer version would be served
+as the new data's until the next change. And the version a tile is kept under is read in
+the very statement that makes the tile (``_made_with_version``: the version query and the
+tile query as one SELECT), so in one snapshot, whichever database and whatever isolation
+level: the key can never be newer than the data the tile was made from — a replica that
+replays a commit between the cache lookup and the making keeps the tile under the version
+it was made at, not the one it looked up. A tile of an older version kept late is only
+ever served to a read of that same version, whose data it shows."""
 
 from __future__ import annotations
 
@@ -33,6 +46,7 @@ from gis.tiles import (
     tiles_covering,
 )
 from parks.errors import NotFound
+from service.db.engine import primary_of
 from service.db.sqlfiles import sql
 from service.settings import get_settings
 
@@ -167,9 +181,10 @@ def cached_tile(
     the data as of the ledger's sequence and ``map_data_epoch`` (and, for buildings, the
     date) it is kept under: a commit that changes them makes a new key, and the tiles of
     older keys are dropped. Commits the connection's transaction when it stores a tile.
+    On a replica's connection the tile is made there and kept in its primary's cache,
+    under the version the replica has replayed (see the module docstring).
     Raises :class:`NotFound` for a layer there are no tiles of."""
-    state = _cache_of(conn) if cache_max_mb > 0 else None
-    if state is None:
+    if cache_max_mb <= 0:
         body = vector_tile(conn, layer=layer, tile=tile, storage_srid=storage_srid, park=park)
         return MadeTile.of(body)
     dated = layer in DATED_LAYERS
@@ -182,27 +197,117 @@ def cached_tile(
         "srid": storage_srid,
         "dated": dated,
     }
+    cache_engine = primary_of(conn.engine)
+    if cache_engine is not conn.engine:
+        return _cached_from_replica(conn, cache_engine, key=key, cache_max_mb=cache_max_mb)
+    state = _cache_of(conn)
+    if state is None:
+        body = vector_tile(conn, layer=layer, tile=tile, storage_srid=storage_srid, park=park)
+        return MadeTile.of(body)
     found = conn.execute(text(sql("service.sql", "tiles_cache_lookup.sql")), key).one()
     if found.body_gzip is not None:
         return MadeTile(bytes(found.body_gzip), found.size_bytes, found.sha1, cached=True)
-    version = f"{found.last_seq}.{found.epoch}" + (f".{found.day}" if dated else "")
+    looked_up = _version((found.last_seq, found.epoch, found.day), dated=dated)
 
-    def make() -> MadeTile:
-        body = vector_tile(conn, layer=layer, tile=tile, storage_srid=storage_srid, park=park)
-        return MadeTile.of(body)
+    def make() -> tuple[MadeTile, tuple]:
+        return _made_with_version(conn, key)
 
-    made, mine = _ONCE.run((conn.engine.url, layer, tile, park, storage_srid, version), make)
+    (made, seen), mine = _ONCE.run(
+        (conn.engine.url, layer, tile, park, storage_srid, looked_up), make
+    )
     if mine:
         _keep(
             conn,
             state,
             made,
             key,
-            version=version,
-            seen=(found.last_seq, found.epoch, found.day),
+            version=_version(seen, dated=dated),
+            seen=seen,
             cache_max_mb=cache_max_mb,
         )
     return made
+
+
+def _cached_from_replica(
+    conn: Connection, cache_engine: Engine, *, key: dict, cache_max_mb: float
+) -> MadeTile:
+    """:func:`cached_tile` on a replica's connection *conn*: the version from the replica,
+    the cache in the primary's database (*cache_engine*, a connection only while looking
+    up and while storing), the tile made on the replica in the same statement as the
+    version it is kept under."""
+    dated = key["dated"]
+    params = {"dated": dated}
+    seen = tuple(conn.execute(text(sql("service.sql", "tiles_data_version.sql")), params).one())
+    looked_up = _version(seen, dated=dated)
+    with cache_engine.connect() as cache:
+        state = _cache_of(cache)
+        found = None
+        if state is not None:
+            found = cache.execute(
+                text(sql("service.sql", "tiles_cache_fetch.sql")),
+                {**_row_key(key), "version": looked_up},
+            ).one_or_none()
+    if found is not None:
+        return MadeTile(bytes(found.body_gzip), found.size_bytes, found.sha1, cached=True)
+    if state is None:
+        return _made_with_version(conn, key)[0]
+    tile = Tile(key["z"], key["x"], key["y"])
+    (made, made_seen), mine = _ONCE.run(
+        (conn.engine.url, key["layer"], tile, key["park"], key["srid"], looked_up),
+        lambda: _made_with_version(conn, key),
+    )
+    if mine:
+        with cache_engine.connect() as cache:
+            _keep(
+                cache,
+                state,
+                made,
+                key,
+                version=_version(made_seen, dated=dated),
+                seen=made_seen,
+                cache_max_mb=cache_max_mb,
+            )
+    return made
+
+
+def _version(seen: tuple, *, dated: bool) -> str:
+    """The cache's version text of the data version *seen* (ledger sequence, map data
+    epoch, day)."""
+    last_seq, epoch, day = seen
+    return f"{last_seq}.{epoch}" + (f".{day}" if dated else "")
+
+
+def _row_key(key: dict) -> dict:
+    return {k: v for k, v in key.items() if k != "dated"}
+
+
+def _made_with_version(conn: Connection, key: dict) -> tuple[MadeTile, tuple]:
+    """The tile of *key* made now, with the data version (ledger sequence, map data epoch,
+    day) it was made from — read by the same SELECT as the tile, hence in its snapshot."""
+    version_sql = _subquery(sql("service.sql", "tiles_data_version.sql"))
+    query = _tile_query(
+        conn,
+        layer=key["layer"],
+        tile=Tile(key["z"], key["x"], key["y"]),
+        storage_srid=key["srid"],
+        park=key["park"] or None,
+    )
+    params = {"dated": key["dated"]}
+    if query is None:  # a tile outside the CRS's area: empty whatever the data
+        seen = tuple(conn.execute(text(version_sql), params).one())
+        return MadeTile.of(b""), seen
+    query.prepare(conn)
+    both = (
+        f"SELECT v.last_seq, v.epoch, v.day, {_subquery(query.sql)} AS tile FROM {version_sql} AS v"
+    )
+    row = conn.execute(text(both), {**query.params, **params}).one()
+    return MadeTile.of(bytes(row.tile)), (row.last_seq, row.epoch, row.day)
+
+
+def _subquery(statement: str) -> str:
+    """*statement* (a query file's text) in parentheses, usable as a subquery (its final
+    semicolon dropped; the closing parenthesis on a line of its own, after any comment)."""
+    return "(" + statement.strip().rstrip(";") + "\n)"
 
 
 def _keep(
@@ -217,8 +322,8 @@ def _keep(
 ) -> None:
     """Store *made* under *version*; drop older versions' tiles the first time this process
     sees a new version, and the older half when the cache is over its size. A cache that
-    can't be written (a read-only replica) costs the tile nothing: it is served anyway."""
-    row = {k: v for k, v in key.items() if k != "dated"}
+    can't be written costs the tile nothing: it is served anyway."""
+    row = _row_key(key)
     row.update(
         version=version,
         ledger_seq=seen[0],
@@ -264,6 +369,33 @@ def vector_tile(
     cells (each with the class and status most of its parcels have, their park,
     count and area, and ``overview: true``); from the next zoom on, each parcel with the
     properties of the API. Raises :class:`NotFound` for a layer there are no tiles of."""
+    query = _tile_query(conn, layer=layer, tile=tile, storage_srid=storage_srid, park=park)
+    if query is None:
+        return b""
+    query.prepare(conn)
+    return bytes(conn.execute(text(query.sql), query.params).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class _TileQuery:
+    """The SELECT that makes one tile (one bytea), its parameters, and whether it sorts
+    many rows (the overview)."""
+
+    sql: str
+    params: dict
+    sorts: bool = False
+
+    def prepare(self, conn: Connection) -> None:
+        """Set up *conn*'s transaction for the query."""
+        if self.sorts:
+            # The cells are grouped by sorting tens of thousands of small rows: in memory.
+            conn.execute(text("SET LOCAL work_mem = '32MB'"))
+
+
+def _tile_query(
+    conn: Connection, *, layer: str, tile: Tile, storage_srid: int, park: str | None
+) -> _TileQuery | None:
+    """The query of :func:`vector_tile`; None for a tile outside the CRS's area (empty)."""
     spec = CORE_LAYERS.get(layer)
     if spec is None:
         if layer not in context_layer_names(conn):
@@ -271,7 +403,7 @@ def vector_tile(
         spec = _CONTEXT
     bounds = search_bounds(tile, storage_srid)
     if bounds is None:
-        return b""
+        return None
     params = {
         "z": tile.z,
         "x": tile.x,
@@ -296,11 +428,8 @@ def vector_tile(
         a, b, c, d, e, f = tile_affine(tile, storage_srid)
         params.update(cell=OVERVIEW_CELL, a=a, b=b, c=c, d=d, e=e, f=f)
         query = sql("service.sql", "tiles_parcels_overview.sql").replace("{where}", where)
-        # The cells are grouped by sorting tens of thousands of small rows: in memory.
-        conn.execute(text("SET LOCAL work_mem = '32MB'"))
-        return bytes(conn.execute(text(query), params).scalar_one())
-    query = sql("service.sql", spec.sql_file).replace("{where}", where)
-    return bytes(conn.execute(text(query), params).scalar_one())
+        return _TileQuery(query, params, sorts=True)
+    return _TileQuery(sql("service.sql", spec.sql_file).replace("{where}", where), params)
 
 
 #: Width in pixels of the part of a map page the parks are fitted into, about (a

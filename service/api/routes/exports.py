@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BeforeValidator
 from starlette.background import BackgroundTask
 
-from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
 from service.api.params import READ_ERRORS, AsOfDep, ParkDep
 from service.exports.options import (
     MEDIA_TYPES,
@@ -104,7 +104,7 @@ ExportQueryDep = Annotated[ExportQuery, Depends()]
 
 @router.get("/api/export", response_class=Response, responses=EXPORT_OK)
 def export(
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
     park: ParkDep,

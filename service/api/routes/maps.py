@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from parks.errors import NotFound
 from parks.vocabulary import PROPOSE_ROLES
-from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
 from service.api.params import NOT_FOUND, READ_ERRORS, AvailabilityCriteriaDep, ParkDep
 from service.maps import search
 from service.maps.pages import availability_map_html, park_map_html
@@ -24,7 +24,7 @@ router = APIRouter(tags=["map"], responses=READ_ERRORS)
 
 @router.get("/map", response_class=HTMLResponse)
 def city_map(
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
     nonce: CspNonceDep,
@@ -38,7 +38,7 @@ def city_map(
 
 @router.get("/map/search")
 def map_search(
-    conn: ConnDep,
+    conn: ReadConnDep,
     _reader: ReaderDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="code, holder or name")],
     park: ParkDep,
@@ -50,7 +50,7 @@ def map_search(
 
 @router.get("/map/availability", response_class=HTMLResponse)
 def availability_map(
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
     criteria: AvailabilityCriteriaDep,
@@ -70,7 +70,7 @@ def availability_map(
 
 @router.get("/map/projects/{project_code}", response_class=HTMLResponse, responses=NOT_FOUND)
 def project_page(
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
     project_code: Annotated[str, Path(min_length=1, max_length=64)],
@@ -84,7 +84,7 @@ def project_page(
 @router.get("/map/{park}", response_class=HTMLResponse, responses=NOT_FOUND)
 def park_map(
     park: str,
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     reader: ReaderDep,
     nonce: CspNonceDep,

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
 
-from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
 from service.api.routes.tiles import accepts_gzip
 from service.ogc import documents, features, formats, openapi, pages, queryables, registry
 from service.ogc.conformance import conformance
@@ -106,7 +106,7 @@ async def conformance_classes(request: Request, _reader: ReaderDep) -> Response:
 
 @router.get("/api")
 def api_document(
-    request: Request, conn: ConnDep, settings: SettingsDep, _reader: ReaderDep
+    request: Request, conn: ReadConnDep, settings: SettingsDep, _reader: ReaderDep
 ) -> Response:
     """The OpenAPI 3.0 document of these endpoints (HTML: Swagger UI reading it)."""
     _, html = _read(request, COMMON, "/api")
@@ -125,7 +125,7 @@ def api_document(
 
 @router.get("/collections")
 def collections(
-    request: Request, conn: ConnDep, settings: SettingsDep, _reader: ReaderDep
+    request: Request, conn: ReadConnDep, settings: SettingsDep, _reader: ReaderDep
 ) -> Response:
     """Every collection."""
     _, html = _read(request, COMMON, "/collections")
@@ -148,7 +148,7 @@ def collections(
 def collection(
     request: Request,
     collection_id: str,
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
 ) -> Response:
@@ -167,7 +167,7 @@ def collection(
 
 @router.get("/collections/{collection_id}/queryables")
 def collection_queryables(
-    request: Request, collection_id: str, conn: ConnDep, _reader: ReaderDep
+    request: Request, collection_id: str, conn: ReadConnDep, _reader: ReaderDep
 ) -> Response:
     """The properties a filter may use, as JSON Schema."""
     _, html = _read(request, COMMON, f"/collections/{collection_id}/queryables")
@@ -189,7 +189,7 @@ def collection_queryables(
 def items(
     request: Request,
     collection_id: str,
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
 ) -> Response:
@@ -220,7 +220,7 @@ def item(
     request: Request,
     collection_id: str,
     feature_id: str,
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
 ) -> Response:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from service.api.deps import AdminDep, ConnDep, EngineDep, ReaderDep, SettingsDep
+from service.api.deps import AdminDep, ConnDep, EngineDep, ReadConnDep, ReaderDep, SettingsDep
 from service.api.params import (
     NOT_FOUND,
     READ_ERRORS,
@@ -88,7 +88,7 @@ def get_layer(
 
 @router.get("/api/availability", response_class=Response, responses=GEOJSON_OR_CSV)
 def get_availability(
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
     format: FormatDep,

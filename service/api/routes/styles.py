@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from parks.errors import NotFound
-from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
 from service.api.params import NOT_FOUND, READ_ERRORS
 from service.api.routes.tiles import cache_control
 from service.maps import styles
@@ -51,7 +51,7 @@ def list_styles(request: Request, _reader: ReaderDep) -> dict:
 )
 def get_style(
     request: Request,
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
     style_id: Annotated[str, Path(max_length=64, description="a style's id: landuse")],

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 
-from service.api.deps import ConnDep, ReaderDep, SettingsDep
+from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
 from service.api.params import NOT_FOUND, READ_ERRORS, ParkDep, TileDep
 from service.maps import tiles
 from service.maps.tilejson import tilejson
+from service.observability import metrics
 
 router = APIRouter(tags=["map"], responses=READ_ERRORS)
 
@@ -28,7 +29,7 @@ MAX_AGE_S = 60
     },
 )
 def vector_tile(
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
     layer: Annotated[
@@ -52,6 +53,8 @@ def vector_tile(
         park=park,
         cache_max_mb=settings.tile_cache_max_mb,
     )
+    if settings.tile_cache_max_mb > 0:
+        metrics.tile_cache(hit=made.cached)
     gzipped = made.size > 0 and accepts_gzip(accept_encoding)
     headers = {
         # One strong ETag per representation: the gzipped one is marked as such.
@@ -70,7 +73,7 @@ def vector_tile(
 @router.get("/tiles/{layer}/tilejson.json", responses=NOT_FOUND)
 def tile_layer_tilejson(
     request: Request,
-    conn: ConnDep,
+    conn: ReadConnDep,
     settings: SettingsDep,
     _reader: ReaderDep,
     layer: Annotated[
