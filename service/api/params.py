@@ -57,6 +57,9 @@ class ErrorBody(BaseModel):
 
     error: str = Field(description="what went wrong, e.g. not_found, unauthorized")
     message: str
+    request_id: str | None = Field(
+        None, description="the request's id (its X-Request-ID), to find it in the logs"
+    )
 
 
 class ParameterErrorBody(ErrorBody):
@@ -76,6 +79,7 @@ class BadRequestBody(BaseModel):
     parameter: str | None = None
     message: str | None = None
     detail: str | None = None
+    request_id: str | None = None
 
 
 def error_answer(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:

@@ -305,6 +305,8 @@ def _equality_value(prop: Property, value: str, *, zone: str) -> Any:
         if prop.type == "string" and prop.format == "date-time":
             moment = datetime.fromisoformat(value.strip().upper().replace("Z", "+00:00"))
             return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+        if prop.type == "string" and prop.enum and value not in prop.enum:
+            raise BadOgcParameter(prop.name, f"{value!r} is not one of {', '.join(prop.enum)}")
         if prop.type == "string":
             return value
         if prop.type == "integer":
@@ -323,7 +325,8 @@ def _equality_value(prop: Property, value: str, *, zone: str) -> Any:
 
 
 def _filter(query: QueryParameters, *, storage_srid: int) -> CqlFilter | None:
-    lang = (query.get("filter-lang") or "cql2-text").strip().lower()
+    given = query.get("filter-lang")  # given blank, it is not one of the languages
+    lang = "cql2-text" if given is None else given.strip().lower()
     if lang not in FILTER_LANGS:
         raise BadOgcParameter("filter-lang", f"{lang!r}: use {' or '.join(FILTER_LANGS)}")
     crs_value = query.get("filter-crs")

@@ -315,6 +315,22 @@ def _no_default(schema: dict[str, Any]) -> None:
 #: An area in 亩: a finite number ≥ 0.
 AreaMu = Annotated[float | None, Field(ge=0, allow_inf_nan=False)]
 
+#: A parameter sent blank, as the document shows it beside the parameter's own type.
+BLANK_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\s*$",
+    "description": "blank: not given",
+}
+
+
+def or_blank(schema: dict[str, Any]) -> None:
+    """Declare (in place) that a query parameter may also be sent blank — a cleared form
+    field —, which means "not given" (:meth:`CriteriaQuery._blank_is_not_given`)."""
+    kept = {k: schema.pop(k) for k in ("title", "description", "default") if k in schema}
+    alternatives = schema.pop("anyOf", None) or [dict(schema)]
+    schema.clear()
+    schema.update(kept, anyOf=[*alternatives, BLANK_SCHEMA])
+
 
 # --- the criteria ----------------------------------------------------------------------------
 
@@ -346,8 +362,12 @@ class CriteriaQuery(BaseModel):
     REPEATABLE: ClassVar[frozenset[str]] = frozenset({"near", "away"})
 
     park: Annotated[str | None, Field(max_length=64, description="park code")] = None
-    min_area_mu: Annotated[AreaMu, Field(description="smallest area, 亩 (≥ 0)")] = None
-    max_area_mu: Annotated[AreaMu, Field(description="largest area, 亩 (≥ min_area_mu)")] = None
+    min_area_mu: Annotated[
+        AreaMu, Field(description="smallest area, 亩 (≥ 0)", json_schema_extra=or_blank)
+    ] = None
+    max_area_mu: Annotated[
+        AreaMu, Field(description="largest area, 亩 (≥ min_area_mu)", json_schema_extra=or_blank)
+    ] = None
     land_use: Annotated[LandUseCodes, Field(json_schema_extra=_no_default)] = ()
     status: Annotated[
         ParcelStatuses, Field(json_schema_extra={"default": ",".join(DEFAULT_STATUSES)})
@@ -359,11 +379,18 @@ class CriteriaQuery(BaseModel):
         bool,
         Field(
             description="true: also groups of up to 3 touching parcels reaching min_area_mu "
-            "(true/false, 1/0, yes/no, on/off)"
+            "(true/false, 1/0, yes/no, on/off)",
+            json_schema_extra=or_blank,
         ),
     ] = False
     limit: Annotated[
-        int, Field(ge=1, le=MAX_LIMIT, description=f"1…{MAX_LIMIT} results (default 50)")
+        int,
+        Field(
+            ge=1,
+            le=MAX_LIMIT,
+            description=f"1…{MAX_LIMIT} results (default 50)",
+            json_schema_extra=or_blank,
+        ),
     ] = DEFAULT_LIMIT
 
     @model_validator(mode="before")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from parks.vocabulary import AUDIT_ROLES
@@ -105,7 +105,11 @@ def audit_verify(conn: ConnDep, _auditor: AuditorDep) -> dict:
 
 
 @router.get("/api/parcels/{parcel_code}/history", responses=NOT_FOUND)
-def parcel_history(parcel_code: str, conn: ConnDep, _reader: ReaderDep) -> dict:
+def parcel_history(
+    parcel_code: Annotated[str, Path(min_length=1, max_length=64)],
+    conn: ConnDep,
+    _reader: ReaderDep,
+) -> dict:
     """Every version of a parcel with its validity period, and its lineage."""
     return queries.parcel_history(conn, parcel_code)
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from parks.errors import Unauthorized
 from service.api.deps import EngineDep, LiveSessionDep, PrincipalDep, SettingsDep
 from service.api.errors import status_for
+from service.api.params import READ_ERRORS, WRITE_ERRORS, error_answer
 from service.auth.errors import CsrfRefused, SignInLocked, WrongNameOrPassword
 from service.auth.sessions import COOKIE_NAME, end_session
 from service.auth.sign_in import Limits, sign_in
@@ -39,6 +40,38 @@ router = APIRouter(tags=["sign-in"])
 #: Paths anyone may post to (the guard asks them for no token and no CSRF header).
 OPEN_WRITES = frozenset({"/login", "/logout"})
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _page(description: str) -> dict:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _redirect(description: str) -> dict:
+    return {
+        "description": description,
+        "headers": {"Location": {"schema": {"type": "string"}, "description": "where to"}},
+    }
+
+
+#: What the pages and forms answer (a form's refusals are pages: the form again).
+_PAGE_ANSWERS = {**READ_ERRORS, 200: _page("the page")}
+_SIGN_IN_ANSWERS = {
+    **WRITE_ERRORS,
+    303: _redirect(
+        "signed in: on to `next` (a path of this site, else /map), with the session cookie"
+    ),
+    401: _page("a wrong name or password (the same for an unknown name): the form again"),
+    403: error_answer("posted from a page of another site (csrf: its Origin header)"),
+    429: _page(
+        "too many failed sign-ins for the name, or from the address, lately: the form "
+        "again, and Retry-After"
+    ),
+}
+_SIGN_OUT_ANSWERS = {
+    **WRITE_ERRORS,
+    303: _redirect("signed out (if signed in): on to /login, the session cookie cleared"),
+    403: error_answer("a signed-in session without its CSRF token (csrf)"),
+}
 
 
 def _client_address(request: Request) -> str | None:
@@ -66,7 +99,7 @@ def _clear_cookie(response: Response, request: Request) -> None:
     )
 
 
-@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/login", response_class=HTMLResponse, responses=_PAGE_ANSWERS)
 def login_page(
     session: LiveSessionDep,
     next_path: Annotated[str | None, Query(alias="next")] = None,
@@ -90,7 +123,7 @@ def _from_this_site(request: Request) -> bool:
     return origin != "null" and urlsplit(origin).netloc.lower() == host.lower()
 
 
-@router.post("/login", response_class=HTMLResponse, include_in_schema=False)
+@router.post("/login", response_class=RedirectResponse, status_code=303, responses=_SIGN_IN_ANSWERS)
 def login(
     request: Request,
     engine: EngineDep,
@@ -130,7 +163,7 @@ def login(
     return response
 
 
-@router.get("/logout", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/logout", response_class=HTMLResponse, responses=_PAGE_ANSWERS)
 def logout_page(session: LiveSessionDep) -> HTMLResponse:
     """A page with the sign-out button."""
     html = logout_page_html(
@@ -140,7 +173,9 @@ def logout_page(session: LiveSessionDep) -> HTMLResponse:
     return HTMLResponse(html, headers=NO_STORE)
 
 
-@router.post("/logout", include_in_schema=False)
+@router.post(
+    "/logout", response_class=RedirectResponse, status_code=303, responses=_SIGN_OUT_ANSWERS
+)
 def logout(
     request: Request,
     engine: EngineDep,
