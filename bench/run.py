@@ -41,6 +41,9 @@ PARTS: dict[str, str] = {
     "placement": "placement_check",
     "digests": "ledger_digests",
     "people": "people_workflow",
+    "backup": "backup_restore",
+    "scale": "scale_figures",
+    "soak": "soak",
 }
 
 
@@ -68,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="replay the 100k load step by step (part loading) even when it meets its target",
     )
+    parser.add_argument(
+        "--seconds", type=float, help="length of part soak, its warm-up included (default 600)"
+    )
+    parser.add_argument("--warmup-seconds", type=float, help="warm-up of part soak (default 60)")
     args = parser.parse_args(argv)
     chosen = [name for name in PARTS if not args.only or name in args.only]
     signal.signal(signal.SIGTERM, _terminate)
@@ -76,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     dbs = common.Databases()
     ws = common.Workspace(dbs, big_parcels=args.parcels, load_timeout_s=args.load_timeout)
     ws.profile_loads = args.profile
+    ws.soak_seconds, ws.soak_warmup_s = args.seconds, args.warmup_seconds
     summaries: list[str] = []
     failed = False
     try:

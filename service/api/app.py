@@ -8,12 +8,15 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from service.api import errors
+from service.api import errors, links
 from service.api.guards.admission import AdmissionGate, GateCounters
 from service.api.guards.authentication import Authentication
 from service.api.guards.body import BodyGuard
 from service.api.guards.nul_bytes import RefuseNulBytes
+from service.api.guards.read_after_write import ReadAfterWrite
+from service.api.guards.request_context import RequestContext
 from service.api.guards.security_headers import SecurityHeaders
+from service.api.guards.time_limit import RequestTimeLimit
 from service.api.routes import (
     audit,
     changes,
@@ -22,6 +25,7 @@ from service.api.routes import (
     health,
     imports,
     maps,
+    metrics,
     ogc,
     planning,
     proposals,
@@ -31,14 +35,16 @@ from service.api.routes import (
     tiles,
 )
 from service.changes.session import sync_policy
-from service.db.engine import make_engine
+from service.db.engine import make_engine, make_read_engine
+from service.db.replica import ReplicaGuard
 from service.maps.pages import basemap_sources
+from service.observability.logging import configure_logging
 from service.pages.api_docs import api_docs_html
 from service.pages.templates import STATIC_DIR
 from service.settings import Settings, get_settings
 
 #: Paths that use no connection of the request pool: never queued by the admission gate.
-UNQUEUED_PATHS = ("/static/", "/health", "/docs", "/openapi.json")
+UNQUEUED_PATHS = ("/static/", "/health", "/metrics", "/docs", "/openapi.json")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
         app.state.health_engine.dispose()
+        if app.state.read_engine is not app.state.engine:
+            app.state.read_engine.dispose()
+        if app.state.replica_guard is not None:
+            app.state.replica_guard.dispose()
 
     app = FastAPI(
         title="Park land ledger 园区用地台账",
@@ -85,6 +95,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_timeout=2.0,
         connect_args={"connect_timeout": 3, "options": "-c jit=off -c statement_timeout=3000"},
     )
+    # The lag-tolerant reads' engine: the replica's (PARKS_READ_DATABASE_URL) with a pool
+    # as large as the primary's, else the primary's itself; the guard says per request
+    # whether the replica may serve (service.db.replica).
+    app.state.read_engine = make_read_engine(
+        settings.read_database_url,
+        primary=app.state.engine,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_overflow,
+        pool_timeout=max(settings.queue_wait_s, 1.0),
+    )
+    app.state.replica_guard = None
+    if settings.read_database_url is not None:
+        app.state.replica_guard = ReplicaGuard(
+            primary_url=settings.database_url,
+            replica_url=settings.read_database_url,
+            max_lag_s=settings.read_max_lag_s,
+        )
     errors.install(app)
     app.include_router(health.router)
     app.include_router(signin.router)
@@ -100,10 +127,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(imports.router)
     app.include_router(ogc.router)
+    app.include_router(metrics.router)
+    links.install(app)  # the document's links between operations (service/api/links.py)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
     # Guards, innermost first (the last added runs first): no NUL bytes, the body's limits,
     # a slot to work in, then who the request is from.
+    if app.state.replica_guard is not None:  # a writer's next reads wait for the replica
+        app.add_middleware(ReadAfterWrite, guard=app.state.replica_guard)
     app.add_middleware(
         Authentication,
         engine=lambda: app.state.engine,
@@ -111,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         open_writes=signin.OPEN_WRITES,
         session_exempt_prefixes=UNQUEUED_PATHS,
     )
+    app.add_middleware(RequestTimeLimit, settings=settings, exempt_prefixes=UNQUEUED_PATHS)
     app.state.admission = GateCounters()
     app.add_middleware(
         AdmissionGate,
@@ -126,7 +158,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout_s=settings.body_timeout_s,
     )
     app.add_middleware(RefuseNulBytes)  # first: a NUL byte never reaches anything else
-    app.add_middleware(SecurityHeaders, img_sources=basemap_sources(settings))  # outermost
+    app.add_middleware(SecurityHeaders, img_sources=basemap_sources(settings))
+    # Outermost: the request id, access line and metrics cover every guard's answers too.
+    app.add_middleware(RequestContext, pool=lambda: app.state.engine.pool)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -144,5 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def app_factory() -> FastAPI:
-    """Entry point for uvicorn --factory."""
-    return create_app()
+    """Entry point for uvicorn --factory: the app, with the service's log lines
+    (``PARKS_LOG_FORMAT``, ``PARKS_LOG_LEVEL``) however uvicorn was started."""
+    settings = get_settings()
+    configure_logging(log_format=settings.log_format, log_level=settings.log_level)
+    return create_app(settings)
