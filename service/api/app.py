@@ -44,7 +44,7 @@ from service.pages.templates import STATIC_DIR
 from service.settings import Settings, get_settings
 
 #: Paths that use no connection of the request pool: never queued by the admission gate.
-UNQUEUED_PATHS = ("/static/", "/health", "/metrics", "/docs", "/openapi.json")
+UNQUEUED_PATHS = ("/static/", "/health", "/ready", "/metrics", "/docs", "/openapi.json")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -264,6 +264,7 @@ def test_a_commit_is_served_from_the_replica_only_once_it_has_replayed(
     pair.wait_replayed()
     assert pair.ledger_seq(pair.replica_port) == after
     assert reader.app.state.replica_guard.state().usable  # (and the reader has no cookie)
+    assert reader.get("/ready").json()["replica"].startswith("serving reads")
     for z in (14, 15, 16):
         assert not _standing_everywhere(_sees(reader, parcel, tile_z=z))
 
@@ -289,6 +290,10 @@ def test_a_replica_further_behind_than_the_limit_serves_no_reads(pair, make_clie
         assert parcel["id"] not in _tile_codes(reader, tile)  # the primary answered
         state = guard.state()
         assert not state.usable and state.lag_s > 1, state
+        # Still ready (its reads go to the primary), and /ready says why.
+        ready = reader.get("/ready", headers=admin)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["replica"].startswith("not serving reads"), ready.json()
     finally:
         pair.resume()
     pair.wait_replayed()
@@ -303,6 +308,8 @@ def test_an_unreachable_replica_sends_the_reads_to_the_primary(pair, make_client
     assert _standing_everywhere(_sees(client, parcel, tile_z=16))
     state = client.app.state.replica_guard.state()
     assert not state.usable and state.reason.startswith("unreachable")
+    ready = client.get("/ready")
+    assert ready.status_code == 200 and "unreachable" in ready.json()["replica"], ready.text
 
 
 def test_replica_sh_start_is_idempotent_and_stop_removes_everything(pair):

@@ -52,7 +52,9 @@ def readiness_checks(request: Request) -> dict[str, str]:
     """Each check's outcome: ``"ok"``, or what is wrong."""
     checks: dict[str, str] = {}
     try:
-        with request.app.state.engine.connect() as conn:
+        # The health check's own connection: /ready answers while every request slot is
+        # busy (a saturated service is busy, not broken: its probe must not flap).
+        with request.app.state.health_engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             database_revision = revision_of(conn)
     except SQLAlchemyError:
@@ -74,6 +76,18 @@ def readiness_checks(request: Request) -> dict[str, str]:
     return checks
 
 
+def replica_note(request: Request) -> str | None:
+    """With a read replica: whether it serves the lag-tolerant reads now, or why not (not a
+    failed check: its reads go to the primary meanwhile). None without one."""
+    guard = getattr(request.app.state, "replica_guard", None)
+    if guard is None:
+        return None
+    state = guard.state()
+    if state.usable:
+        return f"serving reads ({state.lag_s:.1f} s behind)" if state.lag_s is not None else "ok"
+    return f"not serving reads, they go to the primary: {state.reason or 'unknown'}"
+
+
 @router.get(
     "/ready",
     responses={
@@ -90,10 +104,15 @@ def ready(request: Request, settings: SettingsDep, principal: PrincipalDep) -> J
     learns only which checks failed, not the reasons."""
     checks = readiness_checks(request)
     failed = [name for name, outcome in checks.items() if outcome != "ok"]
-    if settings.reads_need_token and principal is None:
+    anonymous = settings.reads_need_token and principal is None
+    if anonymous:
         checks = {name: "ok" if name not in failed else "failed" for name in checks}
     if not failed:
-        return JSONResponse({"status": "ready", "checks": checks})
+        body = {"status": "ready", "checks": checks}
+        replica = replica_note(request)
+        if replica is not None and not anonymous:
+            body["replica"] = replica
+        return JSONResponse(body)
     return JSONResponse(
         {"status": "not_ready", "failed": failed, "checks": checks},
         status_code=503,
