@@ -4,14 +4,16 @@ uvicorn closes idle keep-alive connections, but a client that opens a connection
 then sends its request line and headers a byte at a time is held open for as long as it
 likes — a few hundred such clients exhaust the server. :class:`HeaderTimeoutProtocol`
 gives every request ``PARKS_HEADER_TIMEOUT_S`` from its first byte (or from the
-connection's opening) to its last header, then answers 408 and closes. The body has its
-own limit, applied by ``service.api.guards.body`` while the app reads it.
+connection's opening) to its last header, then answers 408 and closes; a request its
+parser cannot read is answered 400 in the API's JSON error format, not uvicorn's text.
+The body has its own limit, applied by ``service.api.guards.body`` while the app reads it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -26,6 +28,27 @@ _TIMEOUT_RESPONSE = (
     b"connection: close\r\n"
     b"content-length: %d\r\n\r\n%s"
 )
+
+
+_UNREADABLE_RESPONSE = (
+    b"HTTP/1.1 400 Bad Request\r\n"
+    b"content-type: application/json\r\n"
+    b"x-request-id: %s\r\n"
+    b"connection: close\r\n"
+    b"content-length: %d\r\n\r\n%s"
+)
+
+
+def _unreadable_body(request_id: str) -> bytes:
+    return json.dumps(
+        {
+            "error": "invalid_request",
+            "parameter": "request",
+            "message": "the request could not be read as HTTP/1.1: malformed, or its "
+            "request line or a header too long",
+            "request_id": request_id,
+        }
+    ).encode()
 
 
 def _timeout_body(timeout_s: float) -> bytes:
@@ -64,6 +87,15 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
             return
         body = _timeout_body(self.header_timeout_s)
         self.transport.write(_TIMEOUT_RESPONSE % (len(body), body))
+        self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """What uvicorn answers a request its parser cannot read (garbage, a request line
+        or header past the parser's limits), in the API's JSON error format, with a
+        request id like every other answer, instead of uvicorn's plain text."""
+        request_id = uuid.uuid4().hex
+        body = _unreadable_body(request_id)
+        self.transport.write(_UNREADABLE_RESPONSE % (request_id.encode(), len(body), body))
         self.transport.close()
 
     def connection_made(self, transport) -> None:  # type: ignore[override]

@@ -4,6 +4,7 @@ meanwhile. Raw sockets against the real server."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -75,6 +76,29 @@ def test_a_connection_that_sends_nothing_is_closed(slow_server):
         data, seconds = _read_until_closed(sock, limit_s=HEADER_TIMEOUT_S + 5)
     assert seconds < HEADER_TIMEOUT_S + 1.5
     assert data == b"" or data.startswith(b"HTTP/1.1 408")
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"HELLO THERE\r\n\r\n",
+        b"GET /api/parcels?q=" + b"x" * 100_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    ],
+    ids=["not-http", "request-line-of-100-kb"],
+)
+def test_a_request_that_is_not_http_is_answered_400_json_naming_the_request(
+    slow_server, request_bytes
+):
+    server, _ = slow_server
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(request_bytes)
+        data, _ = _read_until_closed(sock, limit_s=5)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), data[:200]
+    assert b"content-type: application/json" in head.lower()
+    answer = json.loads(body)
+    assert answer["error"] == "invalid_request" and answer["parameter"] == "request"
+    assert f"x-request-id: {answer['request_id']}".encode() in head.lower()
 
 
 def test_a_body_that_stops_halfway_is_answered_408(slow_server, make_token):
