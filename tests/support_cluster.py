@@ -255,3 +255,19 @@ def scratch_cluster(source_database: str) -> Iterator[ScratchCluster]:
         yield cluster
     finally:
         cluster.drop()
+
+
+def bearer_on(cluster: ScratchCluster, *, name: str, role: str) -> dict[str, str]:
+    """The Authorization header of a new token of *role* named *name* in *cluster*'s
+    database."""
+    from sqlalchemy import create_engine
+
+    from service.auth.tokens import create_token
+
+    engine = create_engine(cluster.url())
+    try:
+        with engine.begin() as conn:
+            token = create_token(conn, name=name, role=role)
+    finally:
+        engine.dispose()
+    return {"Authorization": f"Bearer {token}"}

@@ -1,5 +1,6 @@
 """Crash safety, proven by crashing: the service killed with SIGKILL in the middle of a
-large change set stores nothing of it, and PostgreSQL stopped in ``immediate`` mode (a
+large change set, or of a whole park's import, stores nothing of it (and the import applies
+once the service is back), and PostgreSQL stopped in ``immediate`` mode (a
 crash: no checkpoint, no goodbye) under eight concurrent writers keeps every change set
 a client saw acknowledged and none partly. The ledger verifies after each.
 
@@ -15,16 +16,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
-from support_cluster import available, scratch_cluster
+from sqlalchemy import create_engine, text
+from support_cluster import available, bearer_on, scratch_cluster
+from support_imports import standing, survey_frame, write_gpkg
 from support_server import running_server, start_server
 
+from parks.vocabulary import STATUS_NAMES_ZH
 from service.audit.verify import verify
-from service.auth.tokens import create_token
 
 pytestmark = [
     pytest.mark.e2e,
@@ -59,13 +62,7 @@ def cluster(loaded_template):
 
 @pytest.fixture(scope="module")
 def admin(cluster) -> dict[str, str]:
-    engine = create_engine(cluster.url())
-    try:
-        with engine.begin() as conn:
-            token = create_token(conn, name="crash-admin", role="admin")
-    finally:
-        engine.dispose()
-    return {"Authorization": f"Bearer {token}"}
+    return bearer_on(cluster, name="crash-admin", role="admin")
 
 
 # --- what the database holds -----------------------------------------------------------------
@@ -220,6 +217,207 @@ def test_a_service_killed_mid_change_set_stores_nothing_of_it(cluster, admin):
         )
     assert answer.status_code == 201, answer.text
     assert answer.json()["ledger_seq"] == before["ledger_head"][0] + 1
+    outcome = verification(cluster)
+    assert outcome["ok"], outcome["problems"]
+
+
+# --- kill -9 mid import ---------------------------------------------------------------------------
+
+#: A class the surveyor's file rezones (warehouses, not manufacturing) and what to (industry,
+#: manufacturing): a gain of manufacturing land, which the rule accepts.
+REZONED_FROM, REZONED_TO = "0604", "0601"
+IMPORT_DOCUMENT_NO = "CRASH-KILL-IMPORT"
+
+
+def whole_park_survey(cluster, folder: Path) -> tuple[str, list[dict], Path]:
+    """A surveyor's GeoPackage of every standing parcel of the park with the most of them:
+    each one's status flipped (written in Chinese, as surveyors do), each warehouse
+    rezoned to industry, boundaries as they stand. The park, its parcels as they stood
+    (shapely geometries), the file."""
+    engine = create_engine(cluster.url())
+    try:
+        with engine.connect() as conn:
+            park = conn.execute(
+                text(
+                    "SELECT park FROM parcel_version WHERE valid_to IS NULL "
+                    "GROUP BY park ORDER BY count(*) DESC, park LIMIT 1"
+                )
+            ).scalar_one()
+            parcels = standing(conn, "v.park = :park", {"park": park})
+    finally:
+        engine.dispose()
+    rows = [
+        {
+            **p,
+            "status": STATUS_NAMES_ZH[flipped(p["status"])],
+            "land_use_code": REZONED_TO
+            if p["land_use_code"] == REZONED_FROM
+            else p["land_use_code"],
+        }
+        for p in parcels
+    ]
+    frame = survey_frame(rows, columns=("parcel_code", "land_use_code", "status"))
+    return park, parcels, write_gpkg(frame, folder / f"{park}-survey.gpkg")
+
+
+def import_run_row(su, import_id: int) -> tuple:
+    """What the import's own table says of it: status, change set, when applied, and the
+    ledger head its dry run was judged against."""
+    return su.execute(
+        "SELECT status, change_set_id, applied_at, ledger_seq FROM import_run WHERE id = %s",
+        (import_id,),
+    ).fetchone()
+
+
+def test_a_service_killed_mid_import_apply_stores_nothing_and_the_import_applies_later(
+    cluster, admin, tmp_path
+):
+    park, parcels, path = whole_park_survey(cluster, tmp_path)
+    codes = {p["parcel_code"] for p in parcels}
+    rezoned = [p for p in parcels if p["land_use_code"] == REZONED_FROM]
+    gain_m2 = sum(p["geometry"].area for p in rezoned)
+    assert len(parcels) >= 200 and rezoned  # the biggest park, with warehouses to rezone
+    with cluster.connect() as su:
+        before = land_state(su)
+        # The file's parcel stored last: the closing UPDATE (a sequential scan) reaches it
+        # after it has ended the versions of all the others.
+        (held_code,) = su.execute(
+            "SELECT parcel_code FROM parcel_version WHERE valid_to IS NULL AND park = %s "
+            "ORDER BY ctid DESC LIMIT 1",
+            (park,),
+        ).fetchone()
+    sent: dict[str, Any] = {}
+
+    server = start_server(cluster.url())
+    try:
+        with path.open("rb") as f:
+            uploaded = httpx.post(
+                f"{server.base}/api/imports",
+                files={"file": (path.name, f)},
+                data={"park": park, "reason": "crash test", "document_no": IMPORT_DOCUMENT_NO},
+                headers=admin,
+                timeout=120,
+            )
+        assert uploaded.status_code == 201, uploaded.text
+        dry = uploaded.json()
+        import_id = dry["id"]
+        assert dry["problems"]["blocking"] == 0, dry["problems"]
+        assert dry["diff"]["changed"]["total"] == len(parcels)
+        assert dry["diff"]["changed"]["set_status"] == len(parcels)
+        assert dry["diff"]["changed"]["rezone"] == len(rezoned)
+        assert dry["diff"]["changed"]["reshape"] == 0 and dry["diff"]["new"] == 0
+        assert dry["rule"]["would_refuse"] is False
+        assert dry["rule"]["delta_m2"] == pytest.approx(gain_m2, abs=1e-3)
+        with cluster.connect() as su:
+            assert land_state(su) == before  # the dry run's write was rolled back
+            stored_before = import_run_row(su, import_id)
+        assert stored_before[:3] == ("dry_run", None, None)
+
+        def post_apply() -> None:
+            try:
+                sent["response"] = httpx.post(
+                    f"{server.base}/api/imports/{import_id}/apply", headers=admin, timeout=120
+                )
+            except httpx.HTTPError as exc:
+                sent["error"] = exc
+
+        # The test holds one of the file's parcels: the service opens the import's change
+        # set, ends the other parcels' versions, then waits for it — mid-transaction,
+        # having written, never committed.
+        with cluster.connect("parks_owner", autocommit=False) as holder:
+            holder.execute(
+                "SELECT version_id FROM parcel_version "
+                "WHERE parcel_code = %s AND valid_to IS NULL FOR UPDATE",
+                (held_code,),
+            )
+            sender = threading.Thread(target=post_apply, daemon=True)
+            sender.start()
+            with cluster.connect() as su:
+
+                def blocked_mid_apply():
+                    """the service's apply, having written, waiting for the lock"""
+                    return su.execute(BLOCKED_BACKEND, (holder.info.backend_pid,)).fetchone()
+
+                backend_pid, xid, query = wait_for(blocked_mid_apply, timeout_s=120)
+                # Versions it has ended already: their old rows carry its transaction id.
+                ended_so_far = su.execute(
+                    "SELECT count(*) FROM parcel_version WHERE xmax = %s::xid", (xid,)
+                ).fetchone()[0]
+            assert "UPDATE parcel_version" in query  # the statement that ends the versions
+            assert 0 < ended_so_far < len(parcels)
+            os.kill(server.process.pid, signal.SIGKILL)
+            assert server.process.wait(timeout=10) == -signal.SIGKILL
+            holder.rollback()
+        sender.join(timeout=10)
+        assert "error" in sent, sent  # the client never got an answer
+
+        with cluster.connect() as su:
+
+            def backend_gone():
+                """the killed service's database session to end"""
+                return (
+                    su.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (backend_pid,)
+                    ).fetchone()[0]
+                    == 0
+                )
+
+            wait_for(backend_gone, timeout_s=30)
+            assert land_state(su) == before
+            assert (
+                su.execute(
+                    "SELECT count(*) FROM change_set WHERE document_no = %s", (IMPORT_DOCUMENT_NO,)
+                ).fetchone()[0]
+                == 0
+            )
+            assert rule_scratch_rows(su) == 0
+            # Still the dry run it was: not applied, no change set, judged at the same head.
+            assert import_run_row(su, import_id) == stored_before
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait(timeout=10)
+    outcome = verification(cluster)
+    assert outcome["ok"], outcome["problems"]
+
+    # Started again, the service applies the same import: nothing of the killed apply is
+    # in the way (no lock, no half-marked import, the ledger where the dry run saw it).
+    with running_server(cluster.url()) as server:
+        applied = httpx.post(
+            f"{server.base}/api/imports/{import_id}/apply", headers=admin, timeout=120
+        )
+        assert applied.status_code == 201, applied.text
+        out = applied.json()
+        assert out["ledger_seq"] == before["ledger_head"][0] + 1
+        assert out["versions"] == {
+            "ended": len(parcels),
+            "continued": len(parcels),
+            "registered": 0,
+        }
+        assert out["delta_m2"]["city"] == pytest.approx(gain_m2, abs=1e-3)
+        read = httpx.get(f"{server.base}/api/imports/{import_id}", headers=admin, timeout=30)
+        assert (read.json()["status"], read.json()["change_set_id"]) == (
+            "applied",
+            out["change_set_id"],
+        )
+    with cluster.connect() as su:
+        now = {
+            code: (status, land_use_code, change_set_id)
+            for code, status, land_use_code, change_set_id in su.execute(
+                "SELECT parcel_code, status, land_use_code, change_set_id FROM parcel_version "
+                "WHERE valid_to IS NULL AND park = %s",
+                (park,),
+            )
+        }
+        assert import_run_row(su, import_id)[:2] == ("applied", out["change_set_id"])
+        assert rule_scratch_rows(su) == 0
+    assert set(now) == codes
+    for p in parcels:
+        assert now[p["parcel_code"]] == (
+            flipped(p["status"]),
+            REZONED_TO if p["land_use_code"] == REZONED_FROM else p["land_use_code"],
+            out["change_set_id"],
+        ), p["parcel_code"]
     outcome = verification(cluster)
     assert outcome["ok"], outcome["problems"]
 

@@ -13,12 +13,9 @@ import time
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
-from support_cluster import available, scratch_cluster
+from support_cluster import available, bearer_on, scratch_cluster
 from support_people import PASSWORD, add_user
 from support_server import running_server
-
-from service.auth.tokens import create_token
 
 pytestmark = [
     pytest.mark.e2e,
@@ -37,13 +34,7 @@ def cluster(loaded_template):
 
 @pytest.fixture(scope="module")
 def admin(cluster) -> dict[str, str]:
-    engine = create_engine(cluster.url())
-    try:
-        with engine.begin() as conn:
-            token = create_token(conn, name="outage-admin", role="admin")
-    finally:
-        engine.dispose()
-    return {"Authorization": f"Bearer {token}"}
+    return bearer_on(cluster, name="outage-admin", role="admin")
 
 
 @pytest.fixture(scope="module")
