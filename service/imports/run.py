@@ -56,6 +56,7 @@ from service.imports.outcome import ImportOutcome, RuleEffect
 from service.imports.placement import overlap_problems, park_problems, retired_code_problems
 from service.imports.staging import StagedFeature, assign_parks, keep_features, stage_features
 from service.imports.standing import standing_parcels
+from service.observability import metrics
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -506,6 +507,7 @@ def apply_import(
                 engine, outcome, actor=actor, submitted=submitted, error=domain, settings=settings
             )
         raise domain from None
+    metrics.change_set_committed()
     step("committing", 1, 1)
     with engine.connect() as conn:
         row = conn.execute(
@@ -590,6 +592,7 @@ def _record_refused(
     error: ManufacturingLandWouldDecrease,
     settings: Settings,
 ) -> None:
+    metrics.change_set_refused(error.code)
     record_refusal(
         engine,
         actor=actor,

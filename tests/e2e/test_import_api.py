@@ -79,6 +79,15 @@ def _upload(client, headers, path: Path, **form):
         )
 
 
+def _committed_count(client) -> float:
+    """``parks_change_sets_committed_total`` as /metrics tells it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = text_string_to_metric_families(client.get("/metrics").text)
+    family = next(f for f in families if f.name == "parks_change_sets_committed")
+    return next(s.value for s in family.samples if s.name.endswith("_total"))
+
+
 def test_an_editor_uploads_a_zipped_gbk_shapefile_reads_it_back_and_applies_it(
     fresh_db_url, client, editor, make_token, tmp_path
 ):
@@ -115,10 +124,12 @@ def test_an_editor_uploads_a_zipped_gbk_shapefile_reads_it_back_and_applies_it(
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert path.name in page.text
 
+    committed_before = _committed_count(client)
     applied = client.post(f"/api/imports/{import_id}/apply", headers=editor)
     assert applied.status_code == 201, applied.text
     out = applied.json()
     assert out["import_id"] == import_id and out["changed_anything"] is True
+    assert _committed_count(client) == committed_before + 1  # /metrics counts it
     assert out["delta_m2"]["city"] == pytest.approx(gain["geometry"].area, abs=1e-3)
     assert applied.headers["location"] == f"/api/change-sets/{out['change_set_id']}"
     detail = client.get(f"/api/change-sets/{out['change_set_id']}").json()
