@@ -129,6 +129,73 @@ SELECT pid, backend_xid::text AS xid, query
 """
 
 
+@dataclass
+class Killed:
+    """What was seen of the service's transaction just before it was killed: its
+    statement, and what *probe* found while it waited."""
+
+    query: str
+    probed: Any
+
+
+def kill_while_blocked(
+    cluster,
+    server,
+    *,
+    held_code: str,
+    send: Callable[[], httpx.Response],
+    probe: Callable[[Any, str], Any] = lambda su, xid: None,
+) -> Killed:
+    """Hold *held_code*'s standing version FOR UPDATE, call *send* (a request the service
+    answers by writing that parcel, among others) from a thread, wait until the service's
+    transaction has written and waits for the lock, run *probe* (the superuser's
+    connection, the transaction's xid), SIGKILL the service, and wait until its database
+    session is gone. The client must never have had an answer."""
+    sent: dict[str, Any] = {}
+
+    def sender_body() -> None:
+        try:
+            sent["response"] = send()
+        except httpx.HTTPError as exc:
+            sent["error"] = exc
+
+    with cluster.connect("parks_owner", autocommit=False) as holder:
+        holder.execute(
+            "SELECT version_id FROM parcel_version "
+            "WHERE parcel_code = %s AND valid_to IS NULL FOR UPDATE",
+            (held_code,),
+        )
+        sender = threading.Thread(target=sender_body, daemon=True)
+        sender.start()
+        with cluster.connect() as su:
+
+            def blocked_having_written():
+                """the service's transaction, having written, waiting for the lock"""
+                return su.execute(BLOCKED_BACKEND, (holder.info.backend_pid,)).fetchone()
+
+            backend_pid, xid, query = wait_for(blocked_having_written, timeout_s=120)
+            probed = probe(su, xid)
+        os.kill(server.process.pid, signal.SIGKILL)
+        assert server.process.wait(timeout=10) == -signal.SIGKILL
+        holder.rollback()
+    sender.join(timeout=10)
+    assert "error" in sent, sent  # the client never got an answer
+
+    with cluster.connect() as su:
+
+        def backend_gone():
+            """the killed service's database session to end"""
+            return (
+                su.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (backend_pid,)
+                ).fetchone()[0]
+                == 0
+            )
+
+        wait_for(backend_gone, timeout_s=30)
+    return Killed(query, probed)
+
+
 # --- kill -9 mid change set ----------------------------------------------------------------------
 
 
@@ -140,55 +207,22 @@ def test_a_service_killed_mid_change_set_stores_nothing_of_it(cluster, admin):
         [(code, status) for code, (_v, status) in parcels], document_no="CRASH-KILL-1000"
     )
     last_code = parcels[-1][0]
-    sent: dict[str, Any] = {}
 
     server = start_server(cluster.url())
     try:
-
-        def post() -> None:
-            try:
-                sent["response"] = httpx.post(
-                    f"{server.base}/api/change-sets", json=body, headers=admin, timeout=120
-                )
-            except httpx.HTTPError as exc:
-                sent["error"] = exc
-
         # The test holds the last operation's parcel: the service applies the first 999
         # operations, then waits for it — mid-transaction, having written, never committed.
-        with cluster.connect("parks_owner", autocommit=False) as holder:
-            holder.execute(
-                "SELECT version_id FROM parcel_version "
-                "WHERE parcel_code = %s AND valid_to IS NULL FOR UPDATE",
-                (last_code,),
-            )
-            sender = threading.Thread(target=post, daemon=True)
-            sender.start()
-            with cluster.connect() as su:
-
-                def blocked_mid_change_set():
-                    """the service's transaction, having written, waiting for the lock"""
-                    return su.execute(BLOCKED_BACKEND, (holder.info.backend_pid,)).fetchone()
-
-                backend_pid, xid, query = wait_for(blocked_mid_change_set, timeout_s=120)
-            assert "FOR UPDATE" in query and xid
-            os.kill(server.process.pid, signal.SIGKILL)
-            assert server.process.wait(timeout=10) == -signal.SIGKILL
-            holder.rollback()
-        sender.join(timeout=10)
-        assert "error" in sent, sent  # the client never got an answer
+        killed = kill_while_blocked(
+            cluster,
+            server,
+            held_code=last_code,
+            send=lambda: httpx.post(
+                f"{server.base}/api/change-sets", json=body, headers=admin, timeout=120
+            ),
+        )
+        assert "FOR UPDATE" in killed.query
 
         with cluster.connect() as su:
-
-            def backend_gone():
-                """the killed service's database session to end"""
-                return (
-                    su.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (backend_pid,)
-                    ).fetchone()[0]
-                    == 0
-                )
-
-            wait_for(backend_gone, timeout_s=30)
             after = land_state(su)
             assert after == before
             assert (
@@ -286,7 +320,6 @@ def test_a_service_killed_mid_import_apply_stores_nothing_and_the_import_applies
             "ORDER BY ctid DESC LIMIT 1",
             (park,),
         ).fetchone()
-    sent: dict[str, Any] = {}
 
     server = start_server(cluster.url())
     try:
@@ -313,56 +346,28 @@ def test_a_service_killed_mid_import_apply_stores_nothing_and_the_import_applies
             stored_before = import_run_row(su, import_id)
         assert stored_before[:3] == ("dry_run", None, None)
 
-        def post_apply() -> None:
-            try:
-                sent["response"] = httpx.post(
-                    f"{server.base}/api/imports/{import_id}/apply", headers=admin, timeout=120
-                )
-            except httpx.HTTPError as exc:
-                sent["error"] = exc
+        def ended_so_far(su, xid: str) -> int:
+            """Versions the apply has ended already: their old rows carry its xid."""
+            return su.execute(
+                "SELECT count(*) FROM parcel_version WHERE xmax = %s::xid", (xid,)
+            ).fetchone()[0]
 
         # The test holds one of the file's parcels: the service opens the import's change
         # set, ends the other parcels' versions, then waits for it — mid-transaction,
         # having written, never committed.
-        with cluster.connect("parks_owner", autocommit=False) as holder:
-            holder.execute(
-                "SELECT version_id FROM parcel_version "
-                "WHERE parcel_code = %s AND valid_to IS NULL FOR UPDATE",
-                (held_code,),
-            )
-            sender = threading.Thread(target=post_apply, daemon=True)
-            sender.start()
-            with cluster.connect() as su:
-
-                def blocked_mid_apply():
-                    """the service's apply, having written, waiting for the lock"""
-                    return su.execute(BLOCKED_BACKEND, (holder.info.backend_pid,)).fetchone()
-
-                backend_pid, xid, query = wait_for(blocked_mid_apply, timeout_s=120)
-                # Versions it has ended already: their old rows carry its transaction id.
-                ended_so_far = su.execute(
-                    "SELECT count(*) FROM parcel_version WHERE xmax = %s::xid", (xid,)
-                ).fetchone()[0]
-            assert "UPDATE parcel_version" in query  # the statement that ends the versions
-            assert 0 < ended_so_far < len(parcels)
-            os.kill(server.process.pid, signal.SIGKILL)
-            assert server.process.wait(timeout=10) == -signal.SIGKILL
-            holder.rollback()
-        sender.join(timeout=10)
-        assert "error" in sent, sent  # the client never got an answer
+        killed = kill_while_blocked(
+            cluster,
+            server,
+            held_code=held_code,
+            send=lambda: httpx.post(
+                f"{server.base}/api/imports/{import_id}/apply", headers=admin, timeout=120
+            ),
+            probe=ended_so_far,
+        )
+        assert "UPDATE parcel_version" in killed.query  # the statement that ends the versions
+        assert 0 < killed.probed < len(parcels)
 
         with cluster.connect() as su:
-
-            def backend_gone():
-                """the killed service's database session to end"""
-                return (
-                    su.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (backend_pid,)
-                    ).fetchone()[0]
-                    == 0
-                )
-
-            wait_for(backend_gone, timeout_s=30)
             assert land_state(su) == before
             assert (
                 su.execute(
