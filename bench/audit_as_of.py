@@ -770,11 +770,14 @@ def main(argv: list[str] | None = None) -> int:
             machine = common.machine(ws.big)
     finally:
         dbs.drop_all()
-    result.started, result.load_before = started, load_before
-    body = result.markdown(machine, common.load_average(), time.time() - started)
-    if not args.no_write:
-        common.write_section(KEY, body)
-    print(body)
+    common.publish_standalone(
+        result,
+        key=KEY,
+        machine=machine,
+        started=started,
+        load_before=load_before,
+        write=not args.no_write,
+    )
     print(json.dumps([f.__dict__ for f in result.figures], ensure_ascii=False, indent=1))
     return 0
 

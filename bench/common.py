@@ -525,7 +525,30 @@ SECTION_ORDER = (
     "trust",
     "digests",
     "people",
+    "backup",
+    "scale",
+    "soak",
 )
+
+
+def publish_standalone(
+    result: Section,
+    *,
+    key: str,
+    machine: dict[str, str],
+    started: float,
+    load_before: str,
+    write: bool,
+) -> str:
+    """A part run alone (not through bench/run.py): *result* as its markdown section,
+    timed from *started*, written into RESULTS.md under *key* when *write*, and printed;
+    the section's text."""
+    result.started, result.load_before = started, load_before
+    body = result.markdown(machine, load_average(), time.time() - started)
+    if write:
+        write_section(key, body)
+    print(body)
+    return body
 
 
 def write_section(key: str, body: str, *, path: Path = RESULTS) -> None:

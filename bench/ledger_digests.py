@@ -375,11 +375,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         dbs.drop_all()
     result = section(results)
-    result.started, result.load_before = started, load_before
-    body = result.markdown(machine, common.load_average(), time.time() - started)
-    if not args.no_write:
-        common.write_section(KEY, body)
-    print(body)
+    common.publish_standalone(
+        result,
+        key=KEY,
+        machine=machine,
+        started=started,
+        load_before=load_before,
+        write=not args.no_write,
+    )
     return 0
 
 
