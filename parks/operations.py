@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from parks.errors import Problem
-from parks.vocabulary import SETTING_KINDS, ChangeKind, ParcelStatus, SupplyMode
+from parks.vocabulary import RECORD_KINDS, SETTING_KINDS, ChangeKind, ParcelStatus, SupplyMode
 
 _NUL = "\x00"
 _NUL_MESSAGE = "must not contain a NUL character (\\u0000)"
@@ -210,6 +210,13 @@ class ChangeSetRequest(BaseModel):
                 "setting_kind",
                 "{kind}: change sets of this kind record a setting changed by an admin "
                 "function, not operations on parcels",
+                {"kind": kind.value},
+            )
+        if kind in RECORD_KINDS:
+            raise PydanticCustomError(
+                "record_kind",
+                "{kind}: change sets of this kind record land supervision's records "
+                "(/api/supervision), not operations on parcels",
                 {"kind": kind.value},
             )
         return kind

@@ -106,12 +106,22 @@ class ChangeKind(StrEnum):
     CLASS_FLAG = "class_flag"  # a land-use class counted as manufacturing land or not
     RULE_POLICY = "rule_policy"  # the rule's per-park floor or tolerance
     TARGET = "target"  # a park's minimum reserve land or vacant factory floor
+    # Land supervision's records (no parcel changes; service/supervision/records.py):
+    SUPERVISION = "supervision"  # supply contracts, progress, delays, approval batches
+    FIGURES = "figures"  # enterprises' yearly figures (亩均效益 data) brought in
+    SUPERVISION_SETTING = "supervision_setting"  # a threshold, weight or grade share
 
 
 #: The kinds only the database's admin functions record (``service/db/sql/admin.sql``):
 #: a change set submitted with operations on parcels may not be of these kinds.
 SETTING_KINDS: frozenset[str] = frozenset(
     {ChangeKind.CLASS_FLAG, ChangeKind.RULE_POLICY, ChangeKind.TARGET}
+)
+
+#: The kinds of change set that record land supervision's records (contracts, progress,
+#: figures, settings), never operations on parcels.
+RECORD_KINDS: frozenset[str] = frozenset(
+    {ChangeKind.SUPERVISION, ChangeKind.FIGURES, ChangeKind.SUPERVISION_SETTING}
 )
 
 

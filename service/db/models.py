@@ -804,3 +804,265 @@ class BackupRecord(Base):
         CheckConstraint("dump_sha256 ~ '^[0-9a-f]{64}$'", name="backup_record_sha256"),
         Index("backup_record_taken_at", "taken_at"),
     )
+
+
+# --- land supervision (migration 0019, service/db/sql/supervision.sql) ------------------------
+
+
+class _Versioned:
+    """The history columns of a supervision record: a row is a version, standing from its
+    change set's time until a later change set ends it (supervision_history_guard)."""
+
+    version_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    change_set_id: Mapped[int] = mapped_column(ForeignKey("change_set.id"))
+    ended_by_change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+
+
+def _history_args(table: str, *key: str, extra: tuple = ()) -> tuple:
+    return (
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name=f"{table}_period_order"),
+        Index(f"{table}_standing", *key, unique=True, postgresql_where=text("valid_to IS NULL")),
+        Index(f"{table}_change_set", "change_set_id"),
+        *extra,
+    )
+
+
+class Enterprise(_Versioned, Base):
+    """An enterprise (企业) that holds land or leases factory floor, by its code
+    (统一社会信用代码); ``name`` is how parcels' holder and leases' tenant name it."""
+
+    __tablename__ = "enterprise"
+
+    enterprise_code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    industry: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = _history_args(
+        "enterprise",
+        "enterprise_code",
+        extra=(
+            CheckConstraint("enterprise_code ~ '^[0-9A-Z-]{1,40}$'", name="enterprise_code_text"),
+            Index("enterprise_standing_name", "name", postgresql_where=text("valid_to IS NULL")),
+        ),
+    )
+
+
+class SupplyContract(_Versioned, Base):
+    """A supply contract (出让合同 / 划拨决定书) of one parcel and what it commits the land
+    user to; ``investment_intensity_wan_per_mu`` is computed (万元 per 亩 of the land)."""
+
+    __tablename__ = "supply_contract"
+
+    contract_no: Mapped[str] = mapped_column(Text)
+    parcel_code: Mapped[str] = mapped_column(Text)
+    park: Mapped[str] = mapped_column(ForeignKey("park.code"))
+    holder: Mapped[str] = mapped_column(Text)
+    enterprise_code: Mapped[str | None] = mapped_column(Text)
+    batch_no: Mapped[str | None] = mapped_column(Text)
+    signed_on: Mapped[date] = mapped_column(Date)
+    supply_mode: Mapped[str] = mapped_column(Text)
+    price_wan: Mapped[float] = mapped_column(Numeric(14, 2))
+    land_area_m2: Mapped[float] = mapped_column(Double)
+    agreed_start_on: Mapped[date] = mapped_column(Date)
+    agreed_completion_on: Mapped[date] = mapped_column(Date)
+    committed_investment_wan: Mapped[float] = mapped_column(Numeric(14, 2))
+    plot_ratio_min: Mapped[float | None] = mapped_column(Numeric(6, 3))
+    plot_ratio_max: Mapped[float | None] = mapped_column(Numeric(6, 3))
+    building_coverage_min: Mapped[float | None] = mapped_column(Numeric(5, 4))
+    office_share_max: Mapped[float] = mapped_column(Numeric(5, 4), server_default=text("0.07"))
+    committed_tax_wan_per_mu_year: Mapped[float | None] = mapped_column(Numeric(12, 3))
+    document_no: Mapped[str | None] = mapped_column(Text)
+    investment_intensity_wan_per_mu: Mapped[float] = mapped_column(
+        Double,
+        Computed(
+            "committed_investment_wan::double precision / (land_area_m2 * 15.0 / 10000.0)",
+            persisted=True,
+        ),
+    )
+
+    __table_args__ = _history_args(
+        "supply_contract",
+        "contract_no",
+        extra=(
+            CheckConstraint(_in("supply_mode", SupplyMode), name="supply_contract_mode"),
+            CheckConstraint("land_area_m2 > 0", name="supply_contract_area"),
+            CheckConstraint(
+                "price_wan >= 0 AND committed_investment_wan >= 0", name="supply_contract_amounts"
+            ),
+            CheckConstraint(
+                "agreed_start_on >= signed_on AND agreed_completion_on >= agreed_start_on",
+                name="supply_contract_dates",
+            ),
+            CheckConstraint(
+                "(plot_ratio_min IS NULL OR plot_ratio_min > 0) AND (plot_ratio_max IS NULL "
+                "OR plot_ratio_min IS NULL OR plot_ratio_max >= plot_ratio_min)",
+                name="supply_contract_plot_ratio",
+            ),
+            CheckConstraint(
+                "(building_coverage_min IS NULL OR building_coverage_min BETWEEN 0 AND 1) "
+                "AND office_share_max BETWEEN 0 AND 1",
+                name="supply_contract_shares",
+            ),
+            Index(
+                "supply_contract_standing_parcel",
+                "parcel_code",
+                postgresql_where=text("valid_to IS NULL"),
+            ),
+            Index(
+                "supply_contract_standing_park", "park", postgresql_where=text("valid_to IS NULL")
+            ),
+        ),
+    )
+
+
+class SiteProgress(_Versioned, Base):
+    """What happened on a contract's land: its start (实际动工), progress reports,
+    suspensions and resumptions, and completion acceptance (竣工验收) with the measured
+    plot ratio, building coverage and office share; amounts are to date."""
+
+    __tablename__ = "site_progress"
+
+    contract_no: Mapped[str] = mapped_column(Text)
+    reported_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(Text)
+    developed_area_m2: Mapped[float | None] = mapped_column(Double)
+    investment_wan: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    plot_ratio: Mapped[float | None] = mapped_column(Numeric(6, 3))
+    building_coverage: Mapped[float | None] = mapped_column(Numeric(5, 4))
+    office_share: Mapped[float | None] = mapped_column(Numeric(5, 4))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = _history_args(
+        "site_progress",
+        "contract_no",
+        "reported_on",
+        "kind",
+        extra=(
+            CheckConstraint(
+                "kind IN ('start', 'report', 'suspension', 'resumption', 'completion')",
+                name="site_progress_kind",
+            ),
+            CheckConstraint(
+                "(developed_area_m2 IS NULL OR developed_area_m2 >= 0) AND (investment_wan IS "
+                "NULL OR investment_wan >= 0) AND (plot_ratio IS NULL OR plot_ratio >= 0) AND "
+                "(building_coverage IS NULL OR building_coverage BETWEEN 0 AND 1) AND "
+                "(office_share IS NULL OR office_share BETWEEN 0 AND 1)",
+                name="site_progress_amounts",
+            ),
+        ),
+    )
+
+
+class IdleDelay(_Versioned, Base):
+    """A delay caused by the government (政府原因), recorded with its document: the idle
+    land clock does not run between ``delay_from`` and ``delay_to`` (open: still running)."""
+
+    __tablename__ = "idle_delay"
+
+    contract_no: Mapped[str] = mapped_column(Text)
+    delay_from: Mapped[date] = mapped_column(Date)
+    delay_to: Mapped[date | None] = mapped_column(Date)
+    cause: Mapped[str] = mapped_column(Text)
+    document_no: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = _history_args(
+        "idle_delay",
+        "contract_no",
+        "delay_from",
+        extra=(
+            CheckConstraint("delay_to IS NULL OR delay_to >= delay_from", name="idle_delay_dates"),
+        ),
+    )
+
+
+class ApprovalBatch(_Versioned, Base):
+    """An approval batch of construction land (建设用地批次: 农用地转用 / 土地征收)."""
+
+    __tablename__ = "approval_batch"
+
+    batch_no: Mapped[str] = mapped_column(Text)
+    park: Mapped[str] = mapped_column(ForeignKey("park.code"))
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    approved_on: Mapped[date] = mapped_column(Date)
+    approved_area_m2: Mapped[float] = mapped_column(Double)
+    document_no: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = _history_args(
+        "approval_batch",
+        "batch_no",
+        extra=(
+            CheckConstraint(
+                "kind IN ('conversion', 'expropriation', 'conversion_expropriation')",
+                name="approval_batch_kind",
+            ),
+            CheckConstraint("approved_area_m2 > 0", name="approval_batch_area"),
+        ),
+    )
+
+
+class ApprovalBatchParcel(_Versioned, Base):
+    """A parcel holding (part of) an approval batch's land, and how much (m²)."""
+
+    __tablename__ = "approval_batch_parcel"
+
+    batch_no: Mapped[str] = mapped_column(Text)
+    parcel_code: Mapped[str] = mapped_column(Text)
+    area_m2: Mapped[float] = mapped_column(Double)
+
+    __table_args__ = _history_args(
+        "approval_batch_parcel",
+        "batch_no",
+        "parcel_code",
+        extra=(
+            CheckConstraint("area_m2 > 0", name="approval_batch_parcel_area"),
+            Index(
+                "approval_batch_parcel_standing_parcel",
+                "parcel_code",
+                postgresql_where=text("valid_to IS NULL"),
+            ),
+        ),
+    )
+
+
+class EnterpriseFigures(_Versioned, Base):
+    """An enterprise's figures for one year (亩均效益 data), amounts in 万元."""
+
+    __tablename__ = "enterprise_figures"
+
+    enterprise_code: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    tax_wan: Mapped[float] = mapped_column(Numeric(14, 2))
+    revenue_wan: Mapped[float] = mapped_column(Numeric(14, 2))
+    added_value_wan: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    energy_tce: Mapped[float | None] = mapped_column(Numeric(14, 3))
+    rd_wan: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    employees: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = _history_args(
+        "enterprise_figures",
+        "year",
+        "enterprise_code",
+        extra=(
+            CheckConstraint("year BETWEEN 1990 AND 2200", name="enterprise_figures_year"),
+            CheckConstraint(
+                "revenue_wan >= 0 AND (energy_tce IS NULL OR energy_tce >= 0) AND (rd_wan IS "
+                "NULL OR rd_wan >= 0) AND (employees IS NULL OR employees >= 0)",
+                name="enterprise_figures_amounts",
+            ),
+        ),
+    )
+
+
+class SupervisionSetting(_Versioned, Base):
+    """A setting supervision judges by (idle-land thresholds, evaluation weights, groups
+    and grade shares), overriding the default of ``parks.supervision.settings``."""
+
+    __tablename__ = "supervision_setting"
+
+    name: Mapped[str] = mapped_column(Text)
+    value: Mapped[dict] = mapped_column(JSONB)
+
+    __table_args__ = _history_args("supervision_setting", "name")

@@ -45,7 +45,17 @@ DECLARE
         ['tile_cache',       'INSERT, DELETE'],
         -- the record of a signed digest taken (its rows are a listing; the signature,
         -- checked with the auditor's public key, is what is trusted)
-        ['ledger_digest',    'INSERT']
+        ['ledger_digest',    'INSERT'],
+        -- land supervision's records: new versions, and the ending of a standing one
+        -- (supervision_history_guard refuses any other change)
+        ['enterprise',            'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['supply_contract',       'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['site_progress',         'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['idle_delay',            'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['approval_batch',        'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['approval_batch_parcel', 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['enterprise_figures',    'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['supervision_setting',   'INSERT, UPDATE (valid_to, ended_by_change_set_id)']
     ];
     i int;
 BEGIN

@@ -21,7 +21,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS 
 BEGIN
     IF p_table NOT IN ('parcel_version', 'import_feature', 'import_run', 'factory_building',
                        'lease', 'project', 'project_parcel', 'context_feature', 'park',
-                       'parcel_lineage', 'change_set', 'ledger', 'totals_effect') THEN
+                       'parcel_lineage', 'change_set', 'ledger', 'totals_effect',
+                       'enterprise', 'supply_contract', 'site_progress', 'idle_delay',
+                       'approval_batch', 'approval_batch_parcel', 'enterprise_figures') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'MF002',
             MESSAGE = format('refresh_planner_statistics: %s is not a table bulk writes fill',
