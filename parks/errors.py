@@ -212,3 +212,33 @@ class ProposalStale(ParksError):
             "proposal_id": self.proposal_id,
             "parcels": self.parcels,
         }
+
+
+class InvalidRecord(ParksError):
+    """A land supervision record (a contract, a progress report, a delay, a batch, a
+    setting) cannot be stored as given; ``field`` names what is wrong."""
+
+    code = "invalid_record"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "field": self.field, "message": self.message}
+
+
+class InvalidFiguresFile(ParksError):
+    """An enterprises' figures file cannot be brought in: its problems, each naming the
+    row (1-based, as a spreadsheet numbers it) and the column; nothing of it is stored."""
+
+    code = "invalid_figures_file"
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        first = problems[0]["message"] if problems else "no rows"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"the figures file cannot be brought in: {first}{more}")
+        self.problems = problems
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, "problems": self.problems[:100]}

@@ -21,7 +21,9 @@ from service.api.routes import (
     audit,
     changes,
     editing,
+    evaluation,
     exports,
+    figures,
     health,
     imports,
     maps,
@@ -32,6 +34,10 @@ from service.api.routes import (
     reads,
     signin,
     styles,
+    supervision_idle,
+    supervision_records,
+    supervision_report,
+    supervision_supply,
     tiles,
 )
 from service.changes.session import sync_policy
@@ -126,6 +132,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(planning.router)
     app.include_router(exports.router)
     app.include_router(imports.router)
+    app.include_router(supervision_records.router)
+    app.include_router(supervision_idle.router)
+    app.include_router(supervision_supply.router)
+    app.include_router(figures.router)
+    app.include_router(evaluation.router)
+    app.include_router(supervision_report.router)
     app.include_router(ogc.router)
     app.include_router(metrics.router)
     links.install(app)  # the document's links between operations (service/api/links.py)

@@ -2,10 +2,13 @@
 
 from service.cli import (
     auditing,  # noqa: F401 (registers `parks audit keygen` and `parks audit digest`)
+    evaluation,  # noqa: F401 (registers `parks evaluation`)
     exporting,  # noqa: F401 (registers `parks export`)
+    figures,  # noqa: F401 (registers `parks figures`)
     importing,  # noqa: F401 (registers `parks import`)
     operations,  # noqa: F401 (registers `parks backup` and `parks restore`)
     qgis,  # noqa: F401 (registers `parks qgis-project`)
+    supervision,  # noqa: F401 (registers `parks supervision`)
     users,  # noqa: F401 (registers `parks user`)
 )
 from service.cli.commands import app
