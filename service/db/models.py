@@ -877,7 +877,7 @@ class SupplyContract(_Versioned, Base):
     investment_intensity_wan_per_mu: Mapped[float] = mapped_column(
         Double,
         Computed(
-            "committed_investment_wan::double precision / (land_area_m2 * 15.0 / 10000.0)",
+            "committed_investment_wan::double precision / (land_area_m2 * 15 / 10000)",
             persisted=True,
         ),
     )

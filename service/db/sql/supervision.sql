@@ -43,9 +43,9 @@ CREATE TABLE supply_contract (
     office_share_max               numeric(5, 4) NOT NULL DEFAULT 0.07,
     committed_tax_wan_per_mu_year  numeric(12, 3),
     document_no                    text,
-    -- 投资强度: committed fixed-asset investment per 亩 of the land supplied (1 亩 = 10000/15 m²)
+    -- 投资强度: committed fixed-asset investment (万元) per 亩 of the land supplied
     investment_intensity_wan_per_mu double precision GENERATED ALWAYS AS
-        (committed_investment_wan::double precision / (land_area_m2 * 15.0 / 10000.0)) STORED,
+        (committed_investment_wan::double precision / (land_area_m2 * 15 / 10000)) STORED,
     valid_from                     timestamptz NOT NULL,
     valid_to                       timestamptz,
     change_set_id                  bigint NOT NULL REFERENCES change_set (id),
