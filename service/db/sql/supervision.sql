@@ -228,8 +228,11 @@ BEGIN
     IF OLD.valid_to IS NOT NULL
        OR NEW.valid_to IS DISTINCT FROM v_cs.committed_at
        OR NEW.ended_by_change_set_id IS DISTINCT FROM v_cs.id
-       OR (to_jsonb(NEW) - 'valid_to' - 'ended_by_change_set_id')
-          IS DISTINCT FROM (to_jsonb(OLD) - 'valid_to' - 'ended_by_change_set_id') THEN
+       -- (a generated column is not yet computed in NEW before the update: left out)
+       OR (to_jsonb(NEW) - 'valid_to' - 'ended_by_change_set_id'
+                         - 'investment_intensity_wan_per_mu')
+          IS DISTINCT FROM (to_jsonb(OLD) - 'valid_to' - 'ended_by_change_set_id'
+                                          - 'investment_intensity_wan_per_mu') THEN
         RAISE EXCEPTION USING ERRCODE = 'MF002',
             MESSAGE = format('UPDATE of %s version %s is refused: a version is never edited, '
                              'only ended by a later change set', TG_TABLE_NAME, OLD.version_id);
@@ -253,3 +256,27 @@ BEGIN
     END LOOP;
 END
 $guards$;
+
+-- Who may do what (the same as privileges.sql lists, when it runs again): the service's role
+-- reads and inserts versions and may end a standing one (valid_to, ended_by_change_set_id);
+-- the auditor reads; nobody else. Roles that don't exist are skipped (make db makes them).
+DO $grants$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['enterprise', 'supply_contract', 'site_progress', 'idle_delay',
+                             'approval_batch', 'approval_batch_parcel', 'enterprise_figures',
+                             'supervision_setting'] LOOP
+        EXECUTE format('REVOKE ALL ON %I FROM PUBLIC', t);
+        EXECUTE format('REVOKE ALL ON SEQUENCE %I FROM PUBLIC', t || '_version_id_seq');
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'parks_app') THEN
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE (valid_to, ended_by_change_set_id) '
+                           'ON %I TO parks_app', t);
+            EXECUTE format('GRANT USAGE ON SEQUENCE %I TO parks_app', t || '_version_id_seq');
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'parks_auditor') THEN
+            EXECUTE format('GRANT SELECT ON %I TO parks_auditor', t);
+        END IF;
+    END LOOP;
+END
+$grants$;

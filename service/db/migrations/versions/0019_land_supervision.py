@@ -2,8 +2,10 @@
 ground, government-caused delays that stop the idle-land clock, approval batches
 (建设用地批次) and the parcels in them, enterprises' yearly figures (亩均效益 data) and the
 settings supervision judges by — each kept with its history the way parcels are
-(service/db/sql/supervision.sql). The service's role inserts versions and ends standing
-ones (privileges.sql, run again here); nobody edits or deletes a version.
+(service/db/sql/supervision.sql, with the grants: the service's role inserts versions and
+ends standing ones; nobody edits or deletes a version). privileges.sql lists the same grants
+for when it is run again, but is not re-run here: it would take back the grants of the
+tables made since it was written (people.sql's).
 
 Revision ID: 0019
 Revises: 0018
@@ -46,7 +48,6 @@ def upgrade() -> None:
     _raw((SQL / "supervision.sql").read_text(encoding="utf-8"))
     # fresh statistics after a bulk load of the new tables (refresh_planner_statistics)
     _raw((SQL / "service_door.sql").read_text(encoding="utf-8"))
-    _raw((SQL / "privileges.sql").read_text(encoding="utf-8"))
 
 
 def downgrade() -> None:
