@@ -5,7 +5,11 @@ A load is one transaction. New parcels are registered as one change set of kind
 parcels already present and identical are skipped, so a second run changes nothing and
 says so; parcels present with other attributes are reported and left alone (changing
 them is a change set's job). Parks, buildings, leases, projects and context layers are
-added where missing. Any problem with the new data aborts the whole load.
+added where missing. Land supervision's records (enterprises, supply contracts, progress,
+government delays, approval batches, yearly figures; ``service.supervision.loading``) are
+written as standing versions in the same change set — or, when the load registers no
+parcel, in one of kind ``supervision`` opened only if a record is new or differs. Any
+problem with the new data aborts the whole load.
 """
 
 from __future__ import annotations
@@ -27,8 +31,17 @@ from parks.units import AREA_TOLERANCE_M2
 from parks.vocabulary import ParcelStatus, ProjectStatus, SupplyMode
 from service.changes.session import open_change_set, precheck, sync_policy
 from service.db.sqlfiles import sql, statements
+from service.supervision import loading as supervision_loading
 
-CORE_LAYERS = ("parks", "parcels", "buildings", "leases", "projects", "targets")
+CORE_LAYERS = (
+    "parks",
+    "parcels",
+    "buildings",
+    "leases",
+    "projects",
+    "targets",
+    *supervision_loading.LAYERS,
+)
 
 #: Titles of the context layers the sample carries; any other layer in a file is loaded
 #: as a context layer too, titled by its name (layers are data, not code).
@@ -71,6 +84,10 @@ class LoadReport:
     projects_added: int = 0
     context_features_added: int = 0
     targets_added: int = 0
+    #: supervision layer -> versions the load made (new records, or ones replacing a
+    #: standing version that differed) and, of those, the replacements
+    supervision_added: dict[str, int] = field(default_factory=dict)
+    supervision_replaced: dict[str, int] = field(default_factory=dict)
     change_set_id: int | None = None
     ledger_seq: int | None = None
 
@@ -85,6 +102,7 @@ class LoadReport:
                 self.projects_added,
                 self.context_features_added,
                 self.targets_added,
+                sum(self.supervision_added.values()),
             )
         )
 
@@ -103,6 +121,17 @@ class LoadReport:
                 f"{self.projects_added} projects, {self.context_features_added} context features"
                 + (f", targets of {self.targets_added} parks" if self.targets_added else ""),
             ]
+            if any(self.supervision_added.values()):
+                made = ", ".join(
+                    f"{n} {supervision_loading.NOUNS[layer]}"
+                    for layer, n in self.supervision_added.items()
+                    if n
+                )
+                replaced = sum(self.supervision_replaced.values())
+                out.append(
+                    f"supervision records: {made}"
+                    + (f" ({replaced} of them replace records that differed)" if replaced else "")
+                )
             if self.parcels_unchanged:
                 out.append(f"{self.parcels_unchanged} parcels were already present and identical")
         if self.parks_differing:
@@ -132,6 +161,7 @@ ANALYZED_AFTER_LOAD = (
     "change_set",
     "ledger",
     "totals_effect",
+    *(table for table, _ in supervision_loading.LAYERS.values()),
 )
 
 
@@ -181,6 +211,9 @@ def load_dataset(
             report.leases_added = _load_leases(conn, frames["leases"])
         if "projects" in frames:
             report.projects_added = _load_projects(conn, frames["projects"])
+        supervision = supervision_loading.supervision_layers(frames)
+        if supervision:
+            _load_supervision(conn, supervision, report, actor)
         if "targets" in frames:
             report.targets_added = _load_targets(conn, frames["targets"], report)
         for name, frame in frames.items():
@@ -492,6 +525,42 @@ def _load_projects(conn: Connection, frame) -> int:
                 {"p": r.project_code, "c": code},
             )
     return added
+
+
+def _load_supervision(conn: Connection, layers: dict, report: LoadReport, actor: str) -> None:
+    """Write the supervision layers' records as standing versions: in this transaction's
+    change set (the load's register change set), else — only when some record is new or
+    differs — in a new one of kind ``supervision``. A bad record aborts the load."""
+    records, problems = supervision_loading.supervision_records(layers)
+    if problems:
+        raise LoadError(problems)
+    problems = supervision_loading.supervision_problems(conn, records)
+    if problems:
+        raise LoadError(problems)
+    change_set_id = conn.execute(
+        text("SELECT id FROM change_set WHERE txid = txid_current()")
+    ).scalar()
+    if change_set_id is None:
+        pending = supervision_loading.pending_versions(conn, records)
+        if not any(pending.values()):
+            report.supervision_added = {layer: 0 for layer in records}
+            return
+        change_set_id = open_change_set(
+            conn,
+            kind="supervision",
+            reason=f"load of {Path(report.source).name}",
+            actor=actor,
+            operations=[{"op": "load", "source": report.source, "records": pending}],
+        ).id
+    try:
+        written = supervision_loading.put_supervision(
+            conn, change_set_id=change_set_id, records=records
+        )
+    except supervision_loading.SupervisionWriteError as exc:
+        raise LoadError([str(exc)]) from exc
+    report.supervision_added = {layer: w.made for layer, w in written.items()}
+    report.supervision_replaced = {layer: w.ended for layer, w in written.items()}
+    report.change_set_id = report.change_set_id or change_set_id
 
 
 def _load_targets(conn: Connection, frame, report: LoadReport) -> int:

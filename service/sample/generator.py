@@ -23,7 +23,7 @@ import json
 import math
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -240,8 +240,10 @@ UTILITY_LINE_OFFSET_M: dict[str, float] = {
 @dataclass
 class Sample:
     """The sample's layers. Spatial layers are GeoDataFrames in one CRS (EPSG:``srid``);
-    ``leases``, ``projects`` and ``targets`` are plain DataFrames (the database derives a
-    project's site from its parcels). Field order is the GeoPackage's layer order."""
+    ``leases``, ``projects``, ``targets`` and the land-supervision tables (the last seven,
+    made by :func:`service.sample.supervision.generate_supervision`; empty when a file
+    has none) are plain DataFrames (the database derives a project's site from its
+    parcels). Field order is the GeoPackage's layer order."""
 
     parks: gpd.GeoDataFrame
     parcels: gpd.GeoDataFrame
@@ -255,6 +257,13 @@ class Sample:
     utilities: gpd.GeoDataFrame
     eco_redline: gpd.GeoDataFrame
     targets: pd.DataFrame
+    enterprises: pd.DataFrame = field(default_factory=pd.DataFrame)
+    supply_contracts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    site_progress: pd.DataFrame = field(default_factory=pd.DataFrame)
+    idle_delays: pd.DataFrame = field(default_factory=pd.DataFrame)
+    approval_batches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    approval_batch_parcels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    enterprise_figures: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """Layer name -> frame, in GeoPackage order."""
@@ -267,7 +276,19 @@ class Sample:
 
 
 LAYER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Sample))
-TABLE_LAYERS: frozenset[str] = frozenset({"leases", "projects", "targets"})
+#: The land-supervision tables (service/sample/supervision.py makes them).
+SUPERVISION_LAYER_NAMES: tuple[str, ...] = (
+    "enterprises",
+    "supply_contracts",
+    "site_progress",
+    "idle_delays",
+    "approval_batches",
+    "approval_batch_parcels",
+    "enterprise_figures",
+)
+TABLE_LAYERS: frozenset[str] = frozenset(
+    {"leases", "projects", "targets", *SUPERVISION_LAYER_NAMES}
+)
 
 
 def generate(
@@ -292,7 +313,7 @@ def generate(
     specs = PARK_SPECS
     targets, scale = _parcel_targets(specs, total_parcels)
     bands = _x_bands(np.array([_centre_xy(s)[0] for s in specs]), gap_m=PARK_GAP_M)
-    steps_total = 4 * len(specs) + 1
+    steps_total = 4 * len(specs) + 2
     steps = itertools.count(1)
 
     def step() -> None:
@@ -300,7 +321,9 @@ def generate(
         if progress is not None:
             progress(done, steps_total)
 
-    frames: dict[str, list[pd.DataFrame]] = {name: [] for name in LAYER_NAMES}
+    frames: dict[str, list[pd.DataFrame]] = {
+        name: [] for name in LAYER_NAMES if name not in SUPERVISION_LAYER_NAMES
+    }
     for index, spec in enumerate(specs):
         rng = np.random.default_rng([seed, index])
         for name, frame in _generate_park(
@@ -309,12 +332,17 @@ def generate(
             frames[name].append(frame)
     sample = _assemble(frames, srid=srid)
     step()
+    from service.sample.supervision import generate_supervision  # it builds on this module
+
+    sample = replace(sample, **generate_supervision(sample, seed=seed))
+    step()
     return sample
 
 
 def write(sample: Sample, path: Path) -> None:
     """Write *sample* to one GeoPackage at *path* (replacing the file), one layer per
-    field of :class:`Sample`; ``leases``, ``projects`` and ``targets`` are attribute tables
+    field of :class:`Sample` (a supervision table without columns is left out);
+    ``leases``, ``projects``, ``targets`` and the supervision tables are attribute tables
     without geometry. The file's timestamps are fixed, so the same sample gives the same bytes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -323,6 +351,8 @@ def write(sample: Sample, path: Path) -> None:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{SAMPLE_AS_OF.isoformat()}T00:00:00Z"})
     try:
         for name, frame in sample.layers().items():
+            if name in SUPERVISION_LAYER_NAMES and len(frame.columns) == 0:
+                continue
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=False)
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
@@ -330,9 +360,13 @@ def write(sample: Sample, path: Path) -> None:
 
 def read(path: Path) -> Sample:
     """Read a GeoPackage written by :func:`write` back into a :class:`Sample` (geometry in
-    the file's CRS; nulls come back as missing values)."""
+    the file's CRS; nulls come back as missing values). A file from before the
+    land-supervision tables reads with those tables empty."""
+    present = {str(name) for name, _ in pyogrio.list_layers(path)}
     layers = {}
     for name in LAYER_NAMES:
+        if name in SUPERVISION_LAYER_NAMES and name not in present:
+            continue
         if name in TABLE_LAYERS:
             layers[name] = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
         else:

@@ -82,7 +82,7 @@ def put_versions(
 
     Columns not given take their defaults in a new version (and are compared as NULL with
     the standing one's: give every column a record has). Cost: two statements over a
-    temporary table, whatever the number of rows."""
+    temporary table filled by COPY, whatever the number of rows."""
     if not rows:
         return Written(0, 0, 0)
     columns = _columns(table, rows)
@@ -95,17 +95,17 @@ def put_versions(
             f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
         )
     )
+    # Staged with COPY (one round trip for any number of rows; jsonb values as JSON text).
     json_columns = _JSON_COLUMNS.get(table, frozenset())
-    placeholders = (f"CAST(:{c} AS jsonb)" if c in json_columns else f":{c}" for c in columns)
-    conn.execute(
-        text(
-            f"INSERT INTO supervision_put ({', '.join(columns)}) VALUES ({', '.join(placeholders)})"
-        ),
-        [
-            {c: json.dumps(v, ensure_ascii=False) if c in json_columns else v for c, v in r.items()}
-            for r in rows
-        ],
-    )
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY supervision_put ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(v, ensure_ascii=False) if c in json_columns else v
+                    for c, v in row.items()
+                ]
+            )
     duplicate = conn.execute(
         text(
             f"SELECT {', '.join(keys)} FROM supervision_put GROUP BY {', '.join(keys)} "
