@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from parks.errors import Problem
+from parks.supervision.records import ContractTerms
 from parks.vocabulary import RECORD_KINDS, SETTING_KINDS, ChangeKind, ParcelStatus, SupplyMode
 
 _NUL = "\x00"
@@ -160,13 +161,22 @@ class Merge(_Op):
 
 
 class Supply(_Op):
-    """Supply a parcel to a holder by grant (出让), allocation (划拨) or lease (租赁)."""
+    """Supply a parcel to a holder by grant (出让), allocation (划拨) or lease (租赁).
+
+    ``contract``, when given, is the supply contract (出让合同 / 划拨决定书) of this supply,
+    stored in the same change set: its parcel, park and holder are the operation's, its
+    mode the operation's ``mode``, its ``signed_on`` by default the day of the supply and
+    its ``land_area_m2`` by default the parcel's area. A contract that can't be stored
+    makes the operation invalid."""
 
     op: Literal["supply"]
     parcel_code: ParcelCode
     holder: Text = Field(min_length=1)
     mode: SupplyMode
     project: Text | None = Field(None, description="code of the key project the land is for")
+    contract: ContractTerms | None = Field(
+        None, description="the supply contract, stored with the supply"
+    )
 
 
 class SetStatus(_Op):

@@ -59,6 +59,7 @@ from parks.errors import (
     Forbidden,
     InvalidChangeSet,
     InvalidOperation,
+    InvalidRecord,
     ManufacturingLandWouldDecrease,
     ParkOutOfScope,
     ParksError,
@@ -92,6 +93,7 @@ from service.db.failures import interrupted
 from service.db.sqlfiles import sql
 from service.observability import metrics
 from service.settings import Settings
+from service.supervision.writes import store_supplied_contract
 
 
 @dataclass
@@ -448,15 +450,27 @@ def _merge(ctx: _Context, op: Merge) -> dict:
 
 def _supply(ctx: _Context, op: Supply) -> dict:
     current = ctx.current(op.parcel_code)
-    state = supplied(
-        current.state,
-        holder=op.holder,
-        mode=op.mode.value,
-        on=ctx.change_set.at.astimezone(ctx.zone).date(),
-    )
+    on = ctx.change_set.at.astimezone(ctx.zone).date()
+    state = supplied(current.state, holder=op.holder, mode=op.mode.value, on=on)
     if op.project is not None:
         ctx.ensure_project(op.project)
         ctx.link_project(op.project, op.parcel_code)
+    if op.contract is not None:
+        # The supply contract is a land supervision record of the same change set.
+        try:
+            store_supplied_contract(
+                ctx.conn,
+                change_set_id=ctx.change_set.id,
+                terms=op.contract,
+                parcel_code=op.parcel_code,
+                park=current.park,
+                holder=op.holder,
+                supply_mode=op.mode.value,
+                supplied_on=on,
+                land_area_m2=current.area_m2,
+            )
+        except InvalidRecord as exc:
+            raise InvalidOperation(f"contract.{exc.message}") from None
     return {"before": [current.snapshot()], "after": [ctx.replace(current, state)]}
 
 
