@@ -913,6 +913,13 @@ class SupplyContract(_Versioned, Base):
             Index(
                 "supply_contract_standing_park", "park", postgresql_where=text("valid_to IS NULL")
             ),
+            # the idle-land list's hot path (migration 0020)
+            Index(
+                "supply_contract_standing_start",
+                "contract_no",
+                postgresql_include=["agreed_start_on", "park"],
+                postgresql_where=text("valid_to IS NULL"),
+            ),
         ),
     )
 
@@ -950,6 +957,26 @@ class SiteProgress(_Versioned, Base):
                 "(building_coverage IS NULL OR building_coverage BETWEEN 0 AND 1) AND "
                 "(office_share IS NULL OR office_share BETWEEN 0 AND 1)",
                 name="site_progress_amounts",
+            ),
+            # the idle-land list's hot path (migration 0020)
+            Index(
+                "site_progress_standing_settled",
+                "contract_no",
+                "reported_on",
+                postgresql_where=text("valid_to IS NULL AND kind IN ('start', 'completion')"),
+            ),
+            Index(
+                "site_progress_standing_suspension",
+                "reported_on",
+                "contract_no",
+                postgresql_where=text("valid_to IS NULL AND kind = 'suspension'"),
+            ),
+            Index(
+                "site_progress_standing_amounts",
+                "contract_no",
+                "reported_on",
+                postgresql_include=["kind", "developed_area_m2", "investment_wan"],
+                postgresql_where=text("valid_to IS NULL"),
             ),
         ),
     )
