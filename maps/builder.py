@@ -39,6 +39,9 @@ from maps.errors import MapOptionError, MissingAsset
 from maps.style import (
     CANDIDATE_COLOUR,
     FALLBACK_COLOURS,
+    GRADE_LOOKS,
+    IDLE_OUTLINE,
+    IDLE_STAGE_LOOKS,
     LAND_USE_COLOURS,
     LAYER_NAMES,
     LAYER_TITLES,
@@ -56,6 +59,7 @@ from maps.style import (
     land_use_colour,
     vacancy_colour,
 )
+from parks.supervision.words import IDLE_CLOCKS
 
 __all__ = [
     "BASEMAPS",
@@ -139,12 +143,43 @@ _KEEP: dict[str, tuple[str, ...]] = {
     ),
     "parks": ("code", "name_zh", "name_en", "area_m2", "parcels", "manufacturing_m2"),
     "context": ("name", "kind", "park", "layer"),
+    "idle": (
+        "parcel_code",
+        "park",
+        "holder",
+        "contract_no",
+        "stage",
+        "clock",
+        "clock_started_on",
+        "days_on_clock",
+        "delay_days",
+        "idle_on",
+        "recovery_on",
+        "fee_wan",
+        "for_decision",
+        "land_area_m2",
+        "as_of",
+    ),
+    "grades": (
+        "parcel_code",
+        "park",
+        "holder",
+        "enterprise_code",
+        "grade",
+        "score",
+        "grade_rank",
+        "year",
+        "low_efficiency",
+        "area_m2",
+    ),
 }
 _CODE_KEY = {
     "parcels": "parcel_code",
     "buildings": "building_code",
     "projects": "project_code",
     "parks": "code",
+    "idle": "parcel_code",
+    "grades": "parcel_code",
 }
 
 
@@ -417,6 +452,9 @@ def _config(
             "parkMissed": PARK_MISSED_OUTLINE,
             "candidate": CANDIDATE_COLOUR,
             "context": {c.name: context_style(c.name) for c in context},
+            "idle": {code: s[2] for code, s in IDLE_STAGE_LOOKS.items()},
+            "idleOutline": IDLE_OUTLINE,
+            "grades": {code: s[2] for code, s in GRADE_LOOKS.items()},
         },
         "hatches": {colour: [hatch, hatch_id(colour)] for colour, hatch in hatches.items()},
         "manufacturing": sorted(c for c, v in classes.items() if v.get("is_manufacturing")),
@@ -426,6 +464,9 @@ def _config(
             "landUse": {code: [c.get("name_zh"), c.get("name_en")] for code, c in classes.items()},
             "parks": {str(p.get("code")): [p.get("name_zh"), p.get("name_en")] for p in park_props},
             "context": {c.name: [c.title_zh, c.title_en] for c in context},
+            "idleStage": {code: list(s[:2]) for code, s in IDLE_STAGE_LOOKS.items()},
+            "idleClock": {code: list(names) for code, names in IDLE_CLOCKS.items()},
+            "grade": {code: list(s[:2]) for code, s in GRADE_LOOKS.items()},
         },
         "figures": {
             code: {
@@ -475,9 +516,12 @@ def build_park_map(
     tile_url: str | None = None,
     label_url: str | None = None,
     editor: Mapping[str, Any] | None = None,
+    idle: dict | None = None,
+    grades: dict | None = None,
 ) -> folium.Map:
     """Build the map of *parks* with their *parcels*, factory *buildings*, key *projects*
-    and *context* layers.
+    and *context* layers (and, when given, the land-supervision layers *idle* and
+    *grades*).
 
     *parks* is a GeoJSON FeatureCollection in EPSG:4326 (always embedded: it frames the
     map); each of *parcels*, *buildings* and *projects* is one too, or :class:`Tiles` for
@@ -494,6 +538,11 @@ def build_park_map(
     the map is of; *focus* a parcel or project code to open at first. *editor* (the
     ``editor`` entry of the page's config: its URLs and words) adds the change-set editor,
     ``editor.js``, which starts itself and shows only to a signed-in editor.
+
+    *idle* (闲置土地: the parcels on an idle-land clock in a stage, ``stage`` one of
+    warning, idle_1y, idle_2y) and *grades* (亩均效益: parcels with their holder's
+    ``grade`` A–D) are FeatureCollections in EPSG:4326, embedded, offered switched off,
+    coloured by stage and by grade; None leaves a layer out.
 
     Scripts and styles load from *asset_base* and *app_base*. *basemap* is ``"none"`` (a
     plain background), ``"osm"``, or ``"tianditu"``/``"custom"`` with *tile_url* (an XYZ
@@ -625,6 +674,10 @@ def build_park_map(
         )
     if candidates is not None:
         add("candidates", "candidates", candidates, name=title("candidates"))
+    if idle is not None:
+        add("idle", "idle", idle, name=title("idle"), show=False)
+    if grades is not None:
+        add("grades", "grades", grades, name=title("grades"), show=False)
     # The boundaries go last: drawn on top, their labels above everything.
     add("parks", "parks", parks, name=title("parks"))
     layer_control(m)
@@ -664,7 +717,14 @@ def build_park_map(
             subtitle=h.criteria_html(criteria_lines),
         ),
         panel_html=h.panel_html(figures, PROJECT_STATUSES, single_park=single),
-        legend_html=_legend(classes, hatches, context, candidates is not None),
+        legend_html=_legend(
+            classes,
+            hatches,
+            context,
+            candidates is not None,
+            idle=idle is not None,
+            grades=grades is not None,
+        ),
         hatches=hatches,
         hatch_id=hatch_id,
         layers=layers,
@@ -692,6 +752,9 @@ def _legend(
     hatches: dict[str, str],
     context: Sequence[ContextLayer],
     with_candidates: bool,
+    *,
+    idle: bool = False,
+    grades: bool = False,
 ) -> str:
     use_rows = []
     for code in sorted(classes):
@@ -757,6 +820,27 @@ def _legend(
                 h.row(
                     h.swatch(CANDIDATE_COLOUR, outline=CANDIDATE_COLOUR),
                     h.bi("符合条件（按排名标号）", "Meets the criteria (numbered by rank)"),
+                ),
+            )
+        )
+    if idle:
+        sections.append(
+            h.section(
+                "idle",
+                LAYER_TITLES["idle"],
+                "".join(
+                    h.row(h.swatch(colour, outline=IDLE_OUTLINE), h.bi(zh, en))
+                    for zh, en, colour in IDLE_STAGE_LOOKS.values()
+                ),
+            )
+        )
+    if grades:
+        sections.append(
+            h.section(
+                "grades",
+                LAYER_TITLES["grades"],
+                "".join(
+                    h.row(h.swatch(colour), h.bi(zh, en)) for zh, en, colour in GRADE_LOOKS.values()
                 ),
             )
         )

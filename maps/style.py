@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 
+from parks.supervision.words import GRADES, IDLE_STAGES
 from parks.vocabulary import (
     PROJECT_STATUS_NAMES_EN,
     PROJECT_STATUS_NAMES_ZH,
@@ -25,6 +26,8 @@ LAYER_TITLES: dict[str, tuple[str, str]] = {
     "buildings": ("标准化厂房", "Factory buildings (vacancy)"),
     "projects": ("重点项目", "Key projects"),
     "candidates": ("候选地块", "Candidate land"),
+    "idle": ("闲置土地", "Idle land"),
+    "grades": ("亩均效益", "Grade"),
 }
 #: The same titles as one string each, Chinese then English.
 LAYER_NAMES: dict[str, str] = {key: f"{zh} {en}" for key, (zh, en) in LAYER_TITLES.items()}
@@ -117,6 +120,27 @@ PARK_OUTLINE = "#1d3557"
 PARK_MISSED_OUTLINE = "#c81e1e"
 #: Candidates of an availability search (and of a drawn area): bright outline.
 CANDIDATE_COLOUR = "#00b8d9"
+
+#: Idle land (闲置土地) by stage: warning amber, idle ≥ 1 year orange-red, ≥ 2 years dark red.
+IDLE_STAGE_COLOURS: dict[str, str] = {
+    "warning": "#f5a300",
+    "idle_1y": "#f0441b",
+    "idle_2y": "#8b0000",
+}
+#: Outline of idle land (dashed, dark): it sets idle land apart from a land use of a like
+#: colour under it.
+IDLE_OUTLINE = "#111827"
+#: 亩均效益 grades: A green to D red.
+GRADE_COLOURS: dict[str, str] = {"A": "#1a9641", "B": "#a6d96a", "C": "#fdae61", "D": "#d7191c"}
+#: Idle stage, least to most severe: code -> (name_zh, name_en, colour).
+IDLE_STAGE_LOOKS: dict[str, tuple[str, str, str]] = {
+    stage: (zh, en, IDLE_STAGE_COLOURS.get(stage, NO_DATA_COLOUR))
+    for stage, (zh, en) in IDLE_STAGES.items()
+}
+#: Grade, best first: grade -> (name_zh, name_en, colour).
+GRADE_LOOKS: dict[str, tuple[str, str, str]] = {
+    grade: (zh, en, GRADE_COLOURS.get(grade, NO_DATA_COLOUR)) for grade, (zh, en) in GRADES.items()
+}
 
 #: Context layers: name -> style (Leaflet path options; points are drawn as circles).
 CONTEXT_STYLES: dict[str, dict] = {

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
@@ -26,6 +28,7 @@ from maps.builder import (
 from service.db.sqlfiles import sql
 from service.editing.page import editor_config
 from service.maps import tiles
+from service.maps.supervision_layers import supervision_layers
 from service.pages.csp import source_of, with_nonce
 from service.pages.templates import APP_DIR, VENDOR_DIR
 from service.planning import targets
@@ -145,7 +148,9 @@ def map_layers(
     """Every layer of the map of *park* (all parks when None): the keyword arguments of
     :func:`maps.builder.build_park_map` for the layers. Large layers become :class:`Tiles`
     unless *tiles_allowed* is false (a file that must work without the service).
-    *figures* (:func:`figures`) give the counts and the land-use classes present."""
+    *figures* (:func:`figures`) give the counts and the land-use classes present. The
+    land-supervision layers (``idle``, ``grades``: :mod:`service.maps.supervision_layers`,
+    as of today in ``PARKS_TIMEZONE``) are always embedded: they hold few parcels."""
     threshold = settings.map_vector_tile_threshold if tiles_allowed else None
     counts = layer_counts(conn, park=park, figures=figures)
 
@@ -189,6 +194,9 @@ def map_layers(
         "projects": projects,
         "context": _context_layers(conn, park=park, counts=counts, threshold=threshold),
         "land_use_classes": _classes_present(conn, figures=figures),
+        **supervision_layers(
+            conn, park=park, today=datetime.now(ZoneInfo(settings.timezone)).date()
+        ),
     }
 
 

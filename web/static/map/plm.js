@@ -19,7 +19,8 @@
     var SUPPLY_MODES = {grant: ["出让", "Grant"], allocate: ["划拨", "Allocation"], lease: ["租赁", "Lease"]};
     var CLASS_OF = {
         parcels: "plm-parcel", buildings: "plm-building", projects: "plm-project",
-        parks: "plm-park", context: "plm-context", candidates: "plm-candidate"
+        parks: "plm-park", context: "plm-context", candidates: "plm-candidate",
+        idle: "plm-idle", grades: "plm-grade"
     };
     var LANGS = ["both", "zh", "en"];
 
@@ -90,6 +91,7 @@
         parcels_use: ["地块", "Parcels"], parcels_status: ["地块", "Parcels"],
         buildings: ["厂房与项目", "Buildings and projects"], projects: ["厂房与项目", "Buildings and projects"],
         context: ["现状要素", "Context"], candidates: ["供地分析", "Availability"],
+        idle: ["土地监管", "Land supervision"], grades: ["土地监管", "Land supervision"],
         parks: ["园区", "Parks"]
     };
     var baseUpdate = L.Control.Layers.prototype._update;
@@ -251,6 +253,16 @@
             return {color: c.candidate, weight: 3.5, opacity: 1, fill: true, fillColor: c.candidate,
                 fillOpacity: 0.35};
         }
+        if (kind === "idle") {
+            var stage = (c.idle || {})[p.stage] || c.noData;
+            // A dashed dark outline sets idle land apart from a land use of a like colour.
+            return {color: c.idleOutline || "#111827", weight: 2.5, opacity: 1, dashArray: "6 4", fill: true,
+                fillColor: stage, fillOpacity: 0.75};
+        }
+        if (kind === "grades") {
+            var grade = (c.grades || {})[p.grade] || c.noData;
+            return {color: "#263238", weight: 1, opacity: 0.9, fill: true, fillColor: grade, fillOpacity: 0.8};
+        }
         var ctx = L.extend({weight: 2, color: "#374151", fillOpacity: 0.15}, c.context[view] || {});
         ctx.radius = 5;
         ctx.fill = ctx.fillColor !== undefined;
@@ -336,6 +348,36 @@
                 .map(function (k) { return pair(n.projectStatus, k) + " " + esc(byStatus[k]); }).join(" · ");
             rows.push(row("重点项目", "Key projects", projectText || DASH));
             rows.push(row("目标", "Targets", targetText(f.target)));
+        } else if (kind === "idle") {
+            var fee = num(p.fee_wan);
+            rows.push(row("地块编号", "Parcel", "<b>" + esc(p.parcel_code) + "</b>"));
+            rows.push(row("园区", "Park", pair(n.parks, p.park)));
+            rows.push(row("用地单位", "Holder", esc(p.holder)));
+            rows.push(row("合同号", "Contract", esc(p.contract_no)));
+            rows.push(row("阶段", "Stage", "<b>" + pair(n.idleStage, p.stage) + "</b>" +
+                (p.for_decision ? ' <span class="plm-short">' + bi("提请无偿收回", "for decision: recovery") + "</span>" : "")));
+            rows.push(row("计时", "Clock", pair(n.idleClock, p.clock) + " · " + esc(p.clock_started_on)));
+            rows.push(row("计时天数", "Days on clock", esc(p.days_on_clock) +
+                (num(p.delay_days) ? " (" + bi("扣除政府原因延误", "less government delay") + " " + esc(p.delay_days) + ")" : "")));
+            rows.push(row("认定闲置日", "Idle on", esc(p.idle_on)));
+            rows.push(row("无偿收回日", "Recovery on", esc(p.recovery_on)));
+            rows.push(row("闲置费", "Idle fee", fee === null ? DASH : fmt(fee, 2) + " 万元"));
+            rows.push(row("面积", "Area", area(p.land_area_m2)));
+            if (p.as_of) { rows.push(row("截至", "As of", esc(p.as_of))); }
+            actions.push(link(links.history, p.parcel_code, "地块历史", "History"));
+        } else if (kind === "grades") {
+            var score = num(p.score);
+            var low = Array.isArray(p.low_efficiency) ? p.low_efficiency : codes(p.low_efficiency);
+            rows.push(row("地块编号", "Parcel", "<b>" + esc(p.parcel_code) + "</b>"));
+            rows.push(row("园区", "Park", pair(n.parks, p.park)));
+            rows.push(row("用地单位", "Holder", esc(p.holder)));
+            rows.push(row("评价等级", "Grade", "<b>" + pair(n.grade, p.grade) + "</b>" +
+                (p.year ? " · " + esc(p.year) : "")));
+            rows.push(row("得分", "Score", score === null ? DASH : fmt(score, 2)));
+            rows.push(row("排名", "Rank", esc(p.grade_rank)));
+            if (low.length) { rows.push(row("低效用地", "Low efficiency", esc(low.join(", ")))); }
+            rows.push(row("面积", "Area", area(p.area_m2)));
+            actions.push(link(links.history, p.parcel_code, "地块历史", "History"));
         } else if (kind === "candidates") {
             var members = codes(p.members);
             rows.push(row("排名", "Rank", "<b>" + esc(p.rank) + "</b>"));
@@ -414,6 +456,11 @@
             sub.bindTooltip(esc(p.building_code) + " " + esc(p.name), tip);
         } else if (kind === "projects") {
             sub.bindTooltip(esc(p.project_code) + " " + esc(p.name), tip);
+        } else if (kind === "idle") {
+            var stageName = (this.cfg.names.idleStage || {})[p.stage] || [p.stage, p.stage];
+            sub.bindTooltip(esc(p.parcel_code) + " " + bi(stageName[0], stageName[1]), tip);
+        } else if (kind === "grades") {
+            sub.bindTooltip(esc(p.parcel_code) + " · " + esc(p.grade), tip);
         } else if (kind === "candidates") {
             sub.bindTooltip("#" + esc(p.rank), {permanent: true, direction: "center",
                 className: "plm-rank", interactive: false});
