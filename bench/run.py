@@ -44,6 +44,7 @@ PARTS: dict[str, str] = {
     "backup": "backup_restore",
     "scale": "scale_figures",
     "soak": "soak",
+    "supervision": "supervision",
 }
 
 
