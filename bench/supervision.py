@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 from common import OUT_DIR, Section, Server, http_client, log, timed  # noqa: E402
 
 KEY = "supervision"
-TITLE = "Land supervision: idle list, evaluation and monthly report at 100,000 parcels"
+TITLE = "Land supervision: idle list, evaluation and monthly report at {parcels} parcels"
 ENTERPRISES = 30_000
 YEARS = (2023, 2024, 2025)
 #: Of the enterprises, this share are tenants of factory floor only (the rest hold land).
@@ -146,7 +146,7 @@ def measure(database: str, facts: dict[str, str]) -> Section:
     from service.supervision.report import monthly_report
     from service.supervision.report_xlsx import write_xlsx
 
-    section = Section(KEY, TITLE)
+    section = Section(KEY, TITLE.format(parcels=facts["parcels"]))
     engine = make_engine(service_db_url(database), pool_size=2)  # as the service's role
     with engine.connect() as conn:
         first, median, idle = _repeat(lambda: idle_land(conn, as_of=AS_OF))
