@@ -9,8 +9,10 @@ vendored libraries; the service serves ``web/static`` at ``/static``, so the def
 ``/static/map``), or is inlined into the HTML by :func:`render_html` for a file that must
 open without the server. There is no tile layer unless one is asked for.
 
-A layer is embedded as GeoJSON (a FeatureCollection dict in EPSG:4326) or drawn from
-vector tiles (:class:`Tiles`); plm.js styles both alike and builds the same popups.
+A layer is embedded as GeoJSON (a FeatureCollection dict in EPSG:4326), drawn from
+vector tiles (:class:`Tiles`) or, for a layer offered switched off, fetched as GeoJSON
+from the service the first time it is switched on (:class:`Fetched`); plm.js styles
+them alike and builds the same popups.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ __all__ = [
     "PARCEL_STATUSES",
     "PROJECT_STATUSES",
     "ContextLayer",
+    "Fetched",
     "MapOptionError",
     "MissingAsset",
     "ParkMap",
@@ -167,7 +170,7 @@ _KEEP: dict[str, tuple[str, ...]] = {
         "enterprise_code",
         "grade",
         "score",
-        "grade_rank",
+        "rank",
         "year",
         "low_efficiency",
         "area_m2",
@@ -191,6 +194,23 @@ class Tiles:
     url: str
     layer: str
     count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A layer the page fetches, the first time it is switched on, as GeoJSON (a
+    FeatureCollection in EPSG:4326) from *url*: a path of the service that served the
+    page (``/api/...?...``), asked with the page's own credentials (its session cookie).
+    For a layer that is costly to build and seldom looked at."""
+
+    url: str
+
+    def __post_init__(self) -> None:
+        # The page asks only the service that served it: a path, never another origin.
+        if not self.url.startswith("/") or self.url.startswith("//") or "\\" in self.url:
+            raise MapOptionError(
+                f"a fetched layer's URL must be a path of the service, not {self.url!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,6 +457,7 @@ def _config(
     park_boxes: list[list[list[float]]],
     focus: str | None,
     search_index: bool,
+    fetched: Mapping[str, str],
 ) -> dict:
     by_park = {str(f.get("park")): f for f in (figures or {}).get("parks") or []}
     return {
@@ -485,6 +506,7 @@ def _config(
         "links": dict(links or {}),
         "search": {"url": search_url, "park": park, "local": search_index},
         "draw": {"url": draw_url, "park": park} if draw_url else None,
+        "fetched": dict(fetched),
         "bounds": bounds,
         "parkBoxes": park_boxes,
         "focus": focus,
@@ -516,8 +538,8 @@ def build_park_map(
     tile_url: str | None = None,
     label_url: str | None = None,
     editor: Mapping[str, Any] | None = None,
-    idle: dict | None = None,
-    grades: dict | None = None,
+    idle: dict | Fetched | None = None,
+    grades: dict | Fetched | None = None,
 ) -> folium.Map:
     """Build the map of *parks* with their *parcels*, factory *buildings*, key *projects*
     and *context* layers (and, when given, the land-supervision layers *idle* and
@@ -540,9 +562,11 @@ def build_park_map(
     ``editor.js``, which starts itself and shows only to a signed-in editor.
 
     *idle* (闲置土地: the parcels on an idle-land clock in a stage, ``stage`` one of
-    warning, idle_1y, idle_2y) and *grades* (亩均效益: parcels with their holder's
-    ``grade`` A–D) are FeatureCollections in EPSG:4326, embedded, offered switched off,
-    coloured by stage and by grade; None leaves a layer out.
+    warning, idle_1y, idle_2y, one feature per parcel) and *grades* (亩均效益: parcels
+    with their holder's ``grade`` A–D) are offered switched off, coloured by stage and
+    by grade: each a FeatureCollection in EPSG:4326 (embedded) or :class:`Fetched` (the
+    page fetches it when the layer is first switched on, saying so in the layer control
+    and the legend while it loads or if it fails); None leaves a layer out.
 
     Scripts and styles load from *asset_base* and *app_base*. *basemap* is ``"none"`` (a
     plain background), ``"osm"``, or ``"tianditu"``/``"custom"`` with *tile_url* (an XYZ
@@ -594,6 +618,7 @@ def build_park_map(
     any_tiles = any(isinstance(v, Tiles) for v in sources.values()) or any(
         isinstance(c.source, Tiles) for c in context
     )
+    fetched = {k: v.url for k, v in (("idle", idle), ("grades", grades)) if isinstance(v, Fetched)}
     setup = Setup(
         config=_config(
             classes=classes,
@@ -609,6 +634,7 @@ def build_park_map(
             park_boxes=[[[s, w], [n, e]] for w, s, e, n in feature_boxes(parks)],
             focus=focus,
             search_index=search_url is None,
+            fetched=fetched,
         )
         | ({"editor": dict(editor)} if editor else {}),
         asset_base=m.asset_base,
@@ -621,11 +647,21 @@ def build_park_map(
 
     layers: dict[str, PlmLayer] = {}
 
-    def add(key: str, kind: str, source: dict | Tiles | None, *, name: str, view=None, show=True):
+    def add(
+        key: str,
+        kind: str,
+        source: dict | Tiles | Fetched | None,
+        *,
+        name: str,
+        view=None,
+        show=True,
+    ):
         data = None
         tile_spec = None
         if isinstance(source, Tiles):
             tile_spec = {"url": source.url, "layer": source.layer}
+        elif isinstance(source, Fetched):
+            pass  # neither data nor tiles: plm.js fetches config.fetched[key] when shown
         else:
             data = Data(slim(source, kind))
             data.add_to(m)

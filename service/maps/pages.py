@@ -149,8 +149,9 @@ def map_layers(
     :func:`maps.builder.build_park_map` for the layers. Large layers become :class:`Tiles`
     unless *tiles_allowed* is false (a file that must work without the service).
     *figures* (:func:`figures`) give the counts and the land-use classes present. The
-    land-supervision layers (``idle``, ``grades``: :mod:`service.maps.supervision_layers`,
-    as of today in ``PARKS_TIMEZONE``) are always embedded: they hold few parcels."""
+    land-supervision layers (``idle``, ``grades``: :mod:`service.maps.supervision_layers`)
+    are the API's URLs, fetched by the page when first switched on; only without
+    *tiles_allowed* are they built here (as of today in ``PARKS_TIMEZONE``) and embedded."""
     threshold = settings.map_vector_tile_threshold if tiles_allowed else None
     counts = layer_counts(conn, park=park, figures=figures)
 
@@ -195,7 +196,11 @@ def map_layers(
         "context": _context_layers(conn, park=park, counts=counts, threshold=threshold),
         "land_use_classes": _classes_present(conn, figures=figures),
         **supervision_layers(
-            conn, park=park, today=datetime.now(ZoneInfo(settings.timezone)).date()
+            conn,
+            park=park,
+            today=datetime.now(ZoneInfo(settings.timezone)).date(),
+            zone=settings.timezone,
+            embed=not tiles_allowed,
         ),
     }
 

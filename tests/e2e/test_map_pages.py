@@ -1,5 +1,7 @@
 """The map pages: served HTML naming the parks and the layers, loading Leaflet from the
-service itself (no CDN), and `parks map --out` writing a file that works offline."""
+service itself (no CDN), carrying the URLs of the land-supervision layers (闲置土地, 亩均效益)
+rather than the layers, and `parks map --out` writing a file that works offline, those
+layers embedded."""
 
 from __future__ import annotations
 
@@ -34,6 +36,16 @@ def client(sample_db_url, make_client):
 def park_names() -> dict[str, tuple[str, str]]:
     parks = sr.layer("parks")
     return {r.code: (r.name_zh, r.name_en) for r in parks.itertuples()}
+
+
+def _config(page: str) -> dict:
+    found = re.search(r"PLM\.create\(\w+,\s*(\{.*?\})\);\n", page, re.S)
+    assert found, "the page has no PLM.create(...) call"
+    return json.loads(found.group(1))
+
+
+def _embedded(page: str) -> list[dict]:
+    return [json.loads(m) for m in re.findall(r"var plm_data_\w+ = (\{.*?\});\n", page, re.S)]
 
 
 def _assert_no_cdn(page: str) -> None:
@@ -90,6 +102,33 @@ def test_a_parks_map_names_the_park_and_shows_only_its_parcels(client, park, par
     assert not any(f'"{code}"' in page for code in others)
 
 
+@pytest.mark.parametrize(
+    ("path", "park"), [("/map/caijiapo", "caijiapo"), ("/map", None), ("/map/gaoxin", "gaoxin")]
+)
+def test_a_served_map_carries_the_supervision_layers_urls_not_the_layers(client, path, park):
+    page = client.get(path).text
+    query = f"&park={park}" if park else ""
+    fetched = _config(page)["fetched"]
+    assert fetched == {
+        "idle": f"/api/supervision/idle?format=geojson&per=parcel{query}",
+        "grades": f"/api/evaluation?format=geojson{query}",
+    }
+    # no embedded collection is either layer (their features carry a stage or a grade)
+    for fc in _embedded(page):
+        for f in fc["features"]:
+            assert not {"stage", "grade"} & set(f["properties"]), f["properties"]
+    assert '"days_on_clock"' not in page and '"score"' not in page
+    # and the URLs answer with the layers, of the map's park only
+    for key, url in fetched.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text)
+        assert response.headers["content-type"].startswith("application/geo+json")
+        features = response.json()["features"]
+        assert features, f"the sample has {key} land"
+        if park:
+            assert {f["properties"]["park"] for f in features} == {park}
+
+
 def test_the_vendored_leaflet_script_is_served(client):
     response = client.get("/static/vendor/leaflet/leaflet.js")
     assert response.status_code == 200
@@ -112,6 +151,15 @@ def test_parks_map_writes_a_self_contained_file_naming_the_park(sample_db_url, t
     middle = len(source) // 2
     assert source[middle : middle + 400] in page
     assert "GX-0001" not in page and "CJP-0001" in page
+    # the file can't ask the service: the supervision layers are in it
+    assert _config(page)["fetched"] == {}
+    layers = [fc for fc in _embedded(page) if fc["features"]]
+    stages = [f for fc in layers for f in fc["features"] if "stage" in f["properties"]]
+    grades = [f for fc in layers for f in fc["features"] if "grade" in f["properties"]]
+    assert stages and grades
+    assert {f["properties"]["park"] for f in stages + grades} == {"caijiapo"}
+    # one feature per parcel, as the service's layer has it
+    assert len({f["id"] for f in stages}) == len(stages)
 
 
 def test_parks_map_of_an_unknown_park_fails_naming_it(sample_db_url, tmp_path):

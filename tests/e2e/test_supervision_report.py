@@ -4,19 +4,27 @@ prints (Chinese headings, no external URL, its one script carrying the request's
 the JSON, a bad month refused naming ``month`` (422) or ``--month`` (exit 2), a file
 that is neither .xlsx nor .docx refused naming ``--out``, the workbook and the Word
 document holding the JSON's figures, and the park map offering the two supervision
-layers, switched off."""
+layers, switched off, as the URLs of the API's layers: the idle land one feature per
+parcel (its most severe contract), the grades following every write and empty once no
+figures stand."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
+import support_evaluation as se
 import support_reads as sr
 from docx import Document
+from sqlalchemy import text
 
 from maps.style import LAYER_TITLES
+from service.changes.session import open_change_set
+from service.db.engine import make_engine
+from service.supervision.records import end_versions
 from service.supervision.report_xlsx import SHEETS, TITLE_ROWS
 
 pytestmark = pytest.mark.e2e
@@ -130,6 +138,138 @@ def test_the_park_map_offers_the_idle_land_and_grade_layers_switched_off(client)
     assert LAYER_TITLES["idle"] == ("闲置土地", "Idle land")
     assert LAYER_TITLES["grades"] == ("亩均效益", "Grade")
     assert '"kind":"idle"' in page and '"kind":"grades"' in page
+    # the page names where to fetch them, and holds none of their features
+    assert "/api/supervision/idle?format=geojson\\u0026per=parcel\\u0026park=jiangtan" in page
+    assert "/api/evaluation?format=geojson\\u0026park=jiangtan" in page
+    assert '"days_on_clock"' not in page and '"score"' not in page
+
+
+IDLE = "/api/supervision/idle"
+EVALUATION = "/api/evaluation"
+
+
+@pytest.fixture
+def engine(fresh_db_url):
+    e = make_engine(fresh_db_url)
+    yield e
+    e.dispose()
+
+
+def test_the_maps_idle_layer_draws_a_parcel_with_two_contracts_once_in_its_worst_stage(
+    fresh_db_url, engine, make_client
+):
+    client = make_client(fresh_db_url)
+    before = client.get(IDLE, params={"format": "geojson", "park": "jiangtan"}).json()
+    first = next(
+        f["properties"] for f in before["features"] if f["properties"]["stage"] == "idle_2y"
+    )
+    # a second contract on that parcel, not started 300 days after its agreed start:
+    # 365 − 90 ≤ 300 < 365 days on the clock, a warning
+    start = date.fromisoformat(before["as_of"]) - timedelta(days=300)
+    parcel = {k: first[k] for k in ("parcel_code", "park", "holder")}
+    parcel["area_m2"] = first["land_area_m2"]
+    contract = se.contract_row(
+        "MAP-SECOND",
+        parcel,
+        signed_on=start - timedelta(days=30),
+        agreed_start_on=start,
+        agreed_completion_on=start + timedelta(days=730),
+    )
+    se.put(engine, "supply_contract", [contract])
+    params = {"format": "geojson", "park": "jiangtan", "as_of": before["as_of"]}
+    listed = client.get(IDLE, params=params).json()["features"]
+    theirs = {
+        f["id"]: f["properties"]["stage"]
+        for f in listed
+        if f["properties"]["parcel_code"] == first["parcel_code"]
+    }
+    assert theirs == {first["contract_no"]: "idle_2y", "MAP-SECOND": "warning"}
+    response = client.get(IDLE, params={**params, "per": "parcel"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    layer = response.json()
+    ids = [f["id"] for f in layer["features"]]
+    # every other parcel of the sample's park has one contract: one feature per parcel
+    assert sorted(ids) == sorted({f["properties"]["parcel_code"] for f in listed})
+    assert layer["numberReturned"] == len(ids) == len(listed) - 1
+    drawn = next(f["properties"] for f in layer["features"] if f["id"] == first["parcel_code"])
+    assert (drawn["contract_no"], drawn["stage"]) == (first["contract_no"], "idle_2y")
+    assert drawn["as_of"] == before["as_of"]
+
+
+@pytest.mark.parametrize("params", [{"per": "parcel"}, {"per": "contract", "format": "json"}])
+def test_per_without_the_geojson_format_is_a_422_naming_it(client, params):
+    response = client.get(IDLE, params=params)
+    assert response.status_code == 422
+    assert response.json()["parameter"] == "per"
+
+
+def _end_figures(engine, where: str, params: dict) -> int:
+    with engine.begin() as conn:
+        keys = [
+            dict(r._mapping)
+            for r in conn.execute(
+                text(
+                    "SELECT enterprise_code, year FROM enterprise_figures "
+                    f"WHERE valid_to IS NULL AND {where}"
+                ),
+                params,
+            )
+        ]
+        cs = open_change_set(conn, kind="figures", reason="map test", actor="map-test")
+        return end_versions(conn, change_set_id=cs.id, table="enterprise_figures", keys=keys)
+
+
+def test_the_maps_grade_layer_follows_each_write_and_is_empty_once_no_figures_stand(
+    fresh_db_url, engine, make_client, monkeypatch
+):
+    from service.supervision import evaluation
+
+    built: list[int] = []
+    build = evaluation.evaluation_geojson
+
+    def counted(*args, **kwargs):
+        built.append(kwargs["year"])
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "evaluation_geojson", counted)
+    client = make_client(fresh_db_url)
+    params = {"format": "geojson", "park": "jiangtan"}
+    response = client.get(EVALUATION, params=params)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    layer = response.json()
+    latest = client.get(EVALUATION).json()["year"]  # the year the list evaluates
+    assert layer["year"] == latest and layer["features"]
+    # asked again with nothing written: the same layer, not evaluated again
+    assert client.get(EVALUATION, params=params).json() == layer
+    assert built == [latest]
+    # one holder's figures of that year end: its parcels leave the layer at once
+    gone = layer["features"][0]["properties"]["enterprise_code"]
+    assert (
+        _end_figures(
+            engine, "enterprise_code = :code AND year = :year", {"code": gone, "year": latest}
+        )
+        == 1
+    )
+    after = client.get(EVALUATION, params=params).json()
+    assert after["features"] and gone not in {
+        f["properties"]["enterprise_code"] for f in after["features"]
+    }
+    assert built == [latest, latest]
+    # no figures at all: the list can't be made, the map's layer is empty
+    assert _end_figures(engine, "true", {}) > 0
+    response = client.get(EVALUATION, params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/geo+json")
+    assert response.json() == {
+        "type": "FeatureCollection",
+        "year": None,
+        "numberReturned": 0,
+        "features": [],
+    }
+    refused = client.get(EVALUATION)
+    assert refused.status_code == 422 and refused.json()["parameter"] == "year"
 
 
 # --- the command line ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from parks.errors import InvalidParameter
 from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
 from service.api.params import READ_ERRORS
+from service.maps.supervision_layers import one_feature_per_parcel
 from service.reads import queries as reads
 from service.supervision import idle
 
@@ -77,6 +78,13 @@ def get_idle_land(
         Literal["json", "geojson"] | None,
         Query(description="json (default) or geojson: a FeatureCollection for the map"),
     ] = None,
+    per: Annotated[
+        Literal["contract", "parcel"] | None,
+        Query(
+            description="with format=geojson: a feature per contract (default) or per parcel "
+            "(its most severe contract: the park map's layer)"
+        ),
+    ] = None,
 ) -> Response:
     """Supplied land on an idle-land clock (闲置土地) on `as_of` (default today): every
     standing supply contract not completed whose land is not started a year after the
@@ -98,10 +106,18 @@ def get_idle_land(
     With `format=geojson`: the same as a GeoJSON FeatureCollection (`application/geo+json`)
     for the map layer — one Feature per contract (id: the contract number), the parcel's
     standing geometry in EPSG:4326 (null when it no longer stands), the parcel's row as
-    properties, the summaries beside the features."""
+    properties, the summaries beside the features. With `per=parcel` as well: a Feature
+    per parcel instead (id: the parcel code) — of its contracts the one in the most severe
+    stage, the longest on the clock among those — with `as_of` in its properties, parcels
+    that no longer stand left out; the park map's 闲置土地 layer (the summaries stay those
+    of every contract). `per` without `format=geojson` is 422 naming it."""
+    if per is not None and format != "geojson":
+        raise InvalidParameter("per", "per is an option of format=geojson")
     if format == "geojson":
         body = idle.idle_land_body(conn, as_of=as_of, park=park, stage=stage)
-        content = json.dumps(idle.idle_land_geojson(body, conn), ensure_ascii=False)
-        return Response(content, media_type=GEOJSON)
+        fc = idle.idle_land_geojson(body, conn)
+        if per == "parcel":
+            fc = one_feature_per_parcel(fc)
+        return Response(json.dumps(fc, ensure_ascii=False), media_type=GEOJSON)
     # the body is JSON text written by the database (thousands of rows for a city)
     return Response(idle.idle_land_json(conn, as_of=as_of, park=park, stage=stage), media_type=JSON)

@@ -2,10 +2,11 @@
  * Park land ledger — the behaviour of the map pages (园区用地台账 地图).
  *
  * maps/builder.py writes the calls: `PLM.create(map, config)` once, `plm.layer(spec, data)`
- * per layer (embedded GeoJSON or vector tiles, styled and with popups alike), then
- * `plm.chrome({...})` for the title box, key figures, legend, search, drawing, the
- * language switch and fitting the map. Colours and names come in `config` (from
- * maps/style.py), so they have one source. Everything here runs offline: the only
+ * per layer (embedded GeoJSON or vector tiles, styled and with popups alike; a layer
+ * named in `config.fetched` is GeoJSON fetched from the service the first time it is
+ * switched on), then `plm.chrome({...})` for the title box, key figures, legend, search,
+ * drawing, the language switch and fitting the map. Colours and names come in `config`
+ * (from maps/style.py), so they have one source. Everything here runs offline: the only
  * requests go to the service that served the page.
  */
 (function (root) {
@@ -99,7 +100,11 @@
         _update: function () {
             var out = baseUpdate.apply(this, arguments);
             var plm = this._map && this._map._plm;
-            if (plm && this._overlaysList) { plm.groupLayers(this._overlaysList); }
+            if (plm && this._overlaysList) {
+                plm.layerControl = this;
+                plm.groupLayers(this._overlaysList);
+                plm.showLoadStates();
+            }
             return out;
         }
     });
@@ -374,7 +379,7 @@
             rows.push(row("评价等级", "Grade", "<b>" + pair(n.grade, p.grade) + "</b>" +
                 (p.year ? " · " + esc(p.year) : "")));
             rows.push(row("得分", "Score", score === null ? DASH : fmt(score, 2)));
-            rows.push(row("排名", "Rank", esc(p.grade_rank)));
+            rows.push(row("排名", "Rank", esc(p.rank)));
             if (low.length) { rows.push(row("低效用地", "Low efficiency", esc(low.join(", ")))); }
             rows.push(row("面积", "Area", area(p.area_m2)));
             actions.push(link(links.history, p.parcel_code, "地块历史", "History"));
@@ -418,10 +423,112 @@
     // --- layers ------------------------------------------------------------------------------
 
     Plm.prototype.layer = function (spec, data) {
-        var layer = spec.tiles ? this.tileLayer(spec) : this.geojsonLayer(spec, data);
+        var url = (this.cfg.fetched || {})[spec.key];
+        var layer = spec.tiles ? this.tileLayer(spec) : this.geojsonLayer(spec, url ? null : data);
         layer.plmSpec = spec;
         this.layers[spec.key] = layer;
+        if (url && !spec.tiles) { this.fetchWhenShown(layer, url); }
         return layer;
+    };
+
+    // --- layers fetched when first switched on ---------------------------------------------
+    // Costly layers (the land-supervision ones) are not in the page: the first time one is
+    // switched on its GeoJSON comes from the service, with the page's session cookie. While
+    // it loads, and if it fails, the layer control and the legend say so; switching a
+    // failed layer off and on again asks once more.
+
+    Plm.prototype.fetchWhenShown = function (layer, url) {
+        var self = this, key = layer.plmSpec.key;
+        this.loads = this.loads || {};
+        layer.on("add", function () {
+            var state = self.loads[key];
+            if (state && (state.state === "loading" || state.state === "loaded")) { return; }
+            self.setLoadState(key, {state: "loading"});
+            root.fetch(url, {credentials: "same-origin", headers: {Accept: "application/geo+json"}})
+                .then(function (r) {
+                    return r.json().catch(function () { return {}; }).then(function (body) {
+                        if (!r.ok) {
+                            throw new Error((body && (body.message || body.error)) || "HTTP " + r.status);
+                        }
+                        return body;
+                    });
+                })
+                .then(function (fc) {
+                    layer.clearLayers();
+                    layer.addData(fetchedFeatures(fc));
+                    self.setLoadState(key, {state: "loaded"});
+                    if (self.keepInFront) { self.keepInFront(); }
+                    document.documentElement.setAttribute("data-plm-fetched-" + key,
+                        String(layer.getLayers().length));
+                })
+                .catch(function (err) {
+                    self.setLoadState(key, {state: "failed", message: err && err.message ? err.message : String(err)});
+                });
+        });
+    };
+
+    // The features of a fetched collection that can be drawn, each with the collection's
+    // `as_of` and `year` (the day and year the layer is of) among its properties.
+    function fetchedFeatures(fc) {
+        var out = [];
+        ((fc && fc.features) || []).forEach(function (f) {
+            if (!f || !f.geometry) { return; }
+            var p = L.extend({}, f.properties || {});
+            ["as_of", "year"].forEach(function (k) {
+                if ((p[k] === undefined || p[k] === null) && fc[k] !== undefined) { p[k] = fc[k]; }
+            });
+            out.push({type: "Feature", id: f.id, geometry: f.geometry, properties: p});
+        });
+        return {type: "FeatureCollection", features: out};
+    }
+
+    Plm.prototype.setLoadState = function (key, state) {
+        this.loads[key] = state;
+        this.showLoadStates();
+        var legend = this.legend;
+        if (!legend) { return; }
+        // The section is found by comparing its attribute (a key may be data), as syncLegend does.
+        legend.querySelectorAll("[data-plm-section]").forEach(function (section) {
+            if (section.getAttribute("data-plm-section") !== key) { return; }
+            var note = section.querySelector(".plm-load-state");
+            if (note) { note.remove(); }
+            var html = loadStateHtml(state, true);
+            if (!html) { return; }
+            note = document.createElement("p");
+            note.className = "plm-load-state";
+            note.setAttribute("role", "status");
+            note.innerHTML = html;
+            section.appendChild(note);
+        });
+    };
+
+    function loadStateHtml(state, long) {
+        if (!state || state.state === "loaded") { return ""; }
+        if (state.state === "loading") { return '<span class="plm-busy">' + bi("加载中…", "Loading…") + "</span>"; }
+        return '<span class="plm-short">' + bi("加载失败", "Could not load") +
+            (long ? "：" + esc(state.message) + "</span> " +
+                bi("关闭后再打开可重试", "switch the layer off and on to try again") : "</span>");
+    }
+
+    // The layer control is rebuilt whenever a layer comes or goes: the states follow.
+    Plm.prototype.showLoadStates = function () {
+        var control = this.layerControl, list = control && control._overlaysList;
+        if (!list || !this.loads) { return; }
+        var byId = {}, self = this;
+        Object.keys(this.loads).forEach(function (key) { byId[L.stamp(self.layers[key])] = key; });
+        list.querySelectorAll("label").forEach(function (label) {
+            var input = label.querySelector("input");
+            var key = input && byId[input.layerId];
+            if (!key) { return; }
+            var note = label.querySelector(".plm-load-state");
+            if (note) { note.remove(); }
+            var html = loadStateHtml(self.loads[key], false);
+            if (!html) { return; }
+            note = document.createElement("span");
+            note.className = "plm-load-state";
+            note.innerHTML = " " + html;
+            (label.querySelector("span") || label).appendChild(note);
+        });
     };
 
     Plm.prototype.popupOptions = function () {
