@@ -15,6 +15,7 @@ import hashlib
 import json
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -369,8 +370,10 @@ def test_a_backup_of_an_older_schema_is_migrated_when_restored(
 
 
 def test_the_manifest_and_the_dump_agree_while_change_sets_commit(
-    databases, loaded_template, tmp_path
+    databases, loaded_template, tmp_path, monkeypatch
 ):
+    import service.operations.backup as backup_module
+
     source = app_url(databases.create(template=loaded_template))
     code, _ = pick(source, "status = 'reserve' AND park = 'caijiapo'")
     done, seqs, failures = threading.Event(), [], []
@@ -385,6 +388,18 @@ def test_the_manifest_and_the_dump_agree_while_change_sets_commit(
                 failures.append(exc)
                 return
 
+    real_facts = backup_module.database_facts
+
+    def facts_while_a_change_set_commits(conn, **kwargs):
+        # The backup's snapshot is taken: wait (on a busy machine a change set can take
+        # longer than the whole backup) until the writer has committed after it.
+        seen = len(seqs)
+        deadline = time.monotonic() + 60
+        while len(seqs) == seen and not failures and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return real_facts(conn, **kwargs)
+
+    monkeypatch.setattr(backup_module, "database_facts", facts_while_a_change_set_commits)
     thread = threading.Thread(target=writer)
     thread.start()
     try:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from support_reads import connect, database_url
 from support_roles import owner_url
 
+from parks.supervision.records import BatchKind, ProgressKind
 from parks.vocabulary import (
     ChangeKind,
     FeatureVerdict,
@@ -39,6 +40,9 @@ CHECKS: dict[tuple[str, str], set[str]] = {
     ("parcel_lineage", "lineage_kind"): {ChangeKind.SPLIT.value, ChangeKind.MERGE.value},
     ("import_run", "import_run_status"): {s.value for s in ImportStatus},
     ("import_feature", "import_feature_verdict"): {v.value for v in FeatureVerdict},
+    ("supply_contract", "supply_contract_mode"): {m.value for m in SupplyMode},
+    ("site_progress", "site_progress_kind"): {k.value for k in ProgressKind},
+    ("approval_batch", "approval_batch_kind"): {k.value for k in BatchKind},
 }
 
 
