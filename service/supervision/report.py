@@ -77,6 +77,15 @@ IDLE_KEYS: tuple[str, ...] = (
 
 def plain(value: Any) -> Any:
     """*value* as JSON has it: dates ISO, decimals floats, containers walked."""
+    # The common kinds first, by exact type (a report holds a few million values; an
+    # isinstance against an abstract base class costs several times a type lookup).
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -361,28 +370,33 @@ def monthly_report(conn: Connection, *, month: str, today: date | None = None) -
     span: ReportMonth = report_month(month, today=today or date.today())
     settings = settings_in_force(conn)
     figures_year = latest_figures_year(conn, up_to=span.as_of.year)
+    # The parts as their functions give them (dates, decimals): made plain once, in the
+    # report's sections, not whole (the compliance and the evaluation list every contract
+    # and enterprise of the city; a section keeps a few of them).
     parts = {
-        "idle_now": plain(idle_land(conn, as_of=span.as_of)),
-        "idle_then": plain(idle_land(conn, as_of=span.previous_as_of)),
-        "batches": plain(batches_of(conn, as_of=span.as_of)),
-        "unbuilt": plain(unbuilt_of(conn, as_of=span.as_of)),
-        "compliance": plain(compliance_of(conn, as_of=span.as_of)),
-        "supplies": plain(supplies_in(conn, first_day=span.first_day, last_day=span.as_of)),
-        "starts": plain(starts_in(conn, first_day=span.first_day, last_day=span.as_of)),
-        "evaluation": plain(evaluate(conn, year=figures_year)) if figures_year else None,
+        "idle_now": idle_land(conn, as_of=span.as_of),
+        "idle_then": idle_land(conn, as_of=span.previous_as_of),
+        "batches": batches_of(conn, as_of=span.as_of),
+        "unbuilt": unbuilt_of(conn, as_of=span.as_of),
+        "compliance": compliance_of(conn, as_of=span.as_of),
+        "supplies": supplies_in(conn, first_day=span.first_day, last_day=span.as_of),
+        "starts": starts_in(conn, first_day=span.first_day, last_day=span.as_of),
+        "evaluation": evaluate(conn, year=figures_year) if figures_year else None,
     }
     parks = conn.execute(text("SELECT code, name_zh, name_en FROM park ORDER BY code")).all()
-    return {
-        "month": span.month,
-        "month_zh": span.label_zh,
-        "first_day": span.first_day.isoformat(),
-        "as_of": span.as_of.isoformat(),
-        "previous_as_of": span.previous_as_of.isoformat(),
-        "evaluation_year": figures_year,
-        "settings": plain({k: settings[k] for k in REPORT_SETTINGS if k in settings}),
-        "city": _section(None, ("全市", "City"), **parts),
-        "parks": [_section(p.code, (p.name_zh, p.name_en), **parts) for p in parks],
-    }
+    return plain(
+        {
+            "month": span.month,
+            "month_zh": span.label_zh,
+            "first_day": span.first_day.isoformat(),
+            "as_of": span.as_of.isoformat(),
+            "previous_as_of": span.previous_as_of.isoformat(),
+            "evaluation_year": figures_year,
+            "settings": plain({k: settings[k] for k in REPORT_SETTINGS if k in settings}),
+            "city": _section(None, ("全市", "City"), **parts),
+            "parks": [_section(p.code, (p.name_zh, p.name_en), **parts) for p in parks],
+        }
+    )
 
 
 # --- what every rendering shows -----------------------------------------------------------------
