@@ -110,8 +110,12 @@ def _sum(rows: Iterable[Mapping[str, Any]], key: str) -> float:
     return float(sum(float(r[key]) for r in rows if r.get(key) is not None))
 
 
-def _in_park(rows: Iterable[Mapping[str, Any]], park: str | None) -> list[dict]:
-    return [dict(r) for r in rows if park is None or r.get("park") == park]
+def _in_park(rows: Iterable[Mapping[str, Any]], park: str | None) -> list[Mapping[str, Any]]:
+    """The rows of *park* (every row: None) — the same rows, not copies: the report is
+    made plain, into new objects, once it is assembled."""
+    if park is None:
+        return list(rows)
+    return [r for r in rows if r.get("park") == park]
 
 
 # --- the sections -----------------------------------------------------------------------------
@@ -246,7 +250,9 @@ def _unbuilt_section(result: Mapping[str, Any], park: str | None) -> dict[str, A
     }
 
 
-def _compliance_section(rows: list[dict]) -> dict[str, Any]:
+def _shortfalls(rows: list[dict]) -> list[dict[str, Any]]:
+    """Each contract's park, parcel, number, holder and stage, and its checks missed
+    (``short``, empty when none): worked out once for the city and every park."""
     out = []
     for r in rows:
         short = [
@@ -265,11 +271,16 @@ def _compliance_section(rows: list[dict]) -> dict[str, Any]:
             for c in r.get("checks") or []
             if c.get("met") is False
         ]
-        if short:
-            out.append(
-                {k: r.get(k) for k in ("park", "parcel_code", "contract_no", "holder", "stage")}
-                | {"short": short}
-            )
+        out.append(
+            {k: r.get(k) for k in ("park", "parcel_code", "contract_no", "holder", "stage")}
+            | {"short": short}
+        )
+    return out
+
+
+def _compliance_section(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """*rows* of :func:`_shortfalls`: how many contracts, and those with a check missed."""
+    out = [r for r in rows if r["short"]]
     out.sort(key=lambda r: (r["park"] or "", r["parcel_code"] or "", r["contract_no"] or ""))
     return {"contracts": len(rows), "out_of_compliance_count": len(out), "out_of_compliance": out}
 
@@ -378,7 +389,7 @@ def monthly_report(conn: Connection, *, month: str, today: date | None = None) -
         "idle_then": idle_land(conn, as_of=span.previous_as_of),
         "batches": batches_of(conn, as_of=span.as_of),
         "unbuilt": unbuilt_of(conn, as_of=span.as_of),
-        "compliance": compliance_of(conn, as_of=span.as_of),
+        "compliance": _shortfalls(compliance_of(conn, as_of=span.as_of)),
         "supplies": supplies_in(conn, first_day=span.first_day, last_day=span.as_of),
         "starts": starts_in(conn, first_day=span.first_day, last_day=span.as_of),
         "evaluation": evaluate(conn, year=figures_year) if figures_year else None,
