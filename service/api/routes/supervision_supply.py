@@ -3,13 +3,14 @@ built, and contract compliance (履约)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 
 from parks.errors import InvalidParameter
-from service.api.deps import ReadConnDep, ReaderDep
+from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
 from service.api.params import READ_ERRORS
 from service.reads import queries as reads
 from service.supervision import compliance as contract_compliance
@@ -32,13 +33,15 @@ def supervised_park(
 
 
 async def supervision_day(
+    settings: SettingsDep,
     as_of: Annotated[
         date | None, Query(description="the day judged, YYYY-MM-DD (default: today)")
     ] = None,
 ) -> date:
-    """``as_of``: a date 1900-01-01…2200-12-31, default today."""
+    """``as_of``: a date 1900-01-01…2200-12-31, default today in ``PARKS_TIMEZONE`` (as
+    the idle list's)."""
     if as_of is None:
-        return date.today()
+        return datetime.now(ZoneInfo(settings.timezone)).date()
     if not FIRST_DAY <= as_of <= LAST_DAY:
         raise InvalidParameter("as_of", f"must be a date {FIRST_DAY}…{LAST_DAY}, not {as_of}")
     return as_of
