@@ -10,7 +10,6 @@ field. How long a text may be, and how many vertices a geometry may have, are se
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,61 +23,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from parks.errors import Problem
+from parks.input_values import NUL, ParcelCode, Text, refuse_nul_in_json
 from parks.supervision.records import ContractTerms
 from parks.vocabulary import RECORD_KINDS, SETTING_KINDS, ChangeKind, ParcelStatus, SupplyMode
 
-_NUL = "\x00"
-_NUL_MESSAGE = "must not contain a NUL character (\\u0000)"
-_SCALARS = frozenset({int, float, bool, type(None)})
-
-
-def _refuse_nul(value: str) -> str:
-    """*value*, unless it holds a NUL character."""
-    if _NUL in value:
-        raise PydanticCustomError("nul_character", _NUL_MESSAGE)
-    return value
-
-
-def _refuse_nul_in_json(value: Any) -> Any:
-    """*value* (parsed JSON), unless a NUL character is in any of its strings, keys
-    included. Lists of numbers and lists of lists of numbers (a ring's positions) are
-    skipped at C speed, so a large geometry costs little."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if _NUL in item:
-                raise PydanticCustomError("nul_character", _NUL_MESSAGE)
-        elif isinstance(item, dict):
-            if any(_NUL in key for key in item if isinstance(key, str)):
-                raise PydanticCustomError("nul_character", _NUL_MESSAGE)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            kinds = set(map(type, item))
-            if kinds <= _SCALARS:
-                continue
-            if kinds == {list} and set(map(type, chain.from_iterable(item))) <= _SCALARS:
-                continue
-            stack.extend(item)
-    return value
-
-
-Text = Annotated[str, AfterValidator(_refuse_nul)]
-"""Free text (a name, a reason, a document number): any length the limits allow, no NUL."""
-
-ParcelCode = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
-        description="parcel code, e.g. CJP-0012",
-    ),
-]
 LandUseCode = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[0-9]{2,4}$")]
 GeoJSONGeometry = Annotated[
     dict[str, Any],
-    AfterValidator(_refuse_nul_in_json),
+    AfterValidator(refuse_nul_in_json),
     Field(description="GeoJSON Polygon or MultiPolygon in `crs`"),
 ]
 CrsName = Annotated[Text, Field(description="EPSG:4326 (default), EPSG:4490 or EPSG:4545")]
@@ -243,7 +195,7 @@ def problems_from_errors(errors: list[dict[str, Any]]) -> list[Problem]:
         inner = loc[2:] if index is not None else loc
         # Drop pydantic's discriminator tags (the op name) from the path.
         where = ".".join(str(p) for p in inner if p not in _OP_NAMES) or "operation"
-        message = f"{where}: {error['msg']}".replace(_NUL, "\\u0000")
+        message = f"{where}: {error['msg']}".replace(NUL, "\\u0000")
         problems.append(Problem(index if isinstance(index, int) else None, message))
     return problems
 

@@ -34,10 +34,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from parks.errors import InvalidRecord
+from parks.input_values import ParcelCode, refuse_nul, refuse_nul_in_json
 from parks.units import AREA_TOLERANCE_M2
 from parks.vocabulary import SupplyMode
 
-_NUL = "\x00"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -92,12 +92,6 @@ BATCH_KIND_NAMES_ZH: dict[str, str] = {
 # --- field types -------------------------------------------------------------------------
 
 
-def _refuse_nul(value: str) -> str:
-    if _NUL in value:
-        raise PydanticCustomError("nul_character", "must not contain a NUL character (\\u0000)")
-    return value
-
-
 def _iso_date(value: Any) -> Any:
     """A date given as ``YYYY-MM-DD`` text (or a ``date``), nothing else: not a number
     of seconds, not a time."""
@@ -108,25 +102,11 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
-def _no_nul_in_json(value: Any) -> Any:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str) and _NUL in item:
-            raise PydanticCustomError("nul_character", "must not contain a NUL character")
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return value
-
-
 def _text(min_length: int, max_length: int, description: str) -> Any:
     return Annotated[
         str,
         Field(min_length=min_length, max_length=max_length, description=description),
-        AfterValidator(_refuse_nul),
+        AfterValidator(refuse_nul),
     ]
 
 
@@ -139,7 +119,7 @@ ContractNo = Annotated[
         pattern=r"^[^/\\\x00-\x1f]+$",
         description="contract number (出让合同 / 划拨决定书 编号); no '/'",
     ),
-    AfterValidator(_refuse_nul),
+    AfterValidator(refuse_nul),
 ]
 BatchNo = Annotated[
     str,
@@ -149,16 +129,7 @@ BatchNo = Annotated[
         pattern=r"^[^/\\\x00-\x1f]+$",
         description="approval batch number (批次号); no '/'",
     ),
-    AfterValidator(_refuse_nul),
-]
-ParcelCode = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
-        description="parcel code, e.g. CJP-0012",
-    ),
+    AfterValidator(refuse_nul),
 ]
 EnterpriseCode = Annotated[
     str,
@@ -566,4 +537,4 @@ class SettingChange(_Write):
     ``parks.supervision.settings.check_setting``), why, and on which document's
     authority."""
 
-    value: Annotated[JsonValue, AfterValidator(_no_nul_in_json)]
+    value: Annotated[JsonValue, AfterValidator(refuse_nul_in_json)]
