@@ -1093,3 +1093,34 @@ class SupervisionSetting(_Versioned, Base):
     value: Mapped[dict] = mapped_column(JSONB)
 
     __table_args__ = _history_args("supervision_setting", "name")
+
+
+class IdleClockBasis(Base):
+    """What a supply contract's idle-land clocks are worked out from, as its standing
+    progress reports stand; kept by the database at every write of ``site_progress``
+    (migration 0021, service/db/sql/idle_clock_basis.sql), read by the idle list."""
+
+    __tablename__ = "idle_clock_basis"
+
+    contract_no: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_event_on: Mapped[date | None] = mapped_column(Date)
+    started_on: Mapped[date | None] = mapped_column(Date)
+    settled_on: Mapped[date | None] = mapped_column(Date)
+    completed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    developed_m2: Mapped[float | None] = mapped_column(Double)
+    invested_wan: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    stall_started_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index(
+            "idle_clock_basis_unsettled",
+            "contract_no",
+            postgresql_where=text("settled_on IS NULL"),
+        ),
+        Index(
+            "idle_clock_basis_stalled",
+            "stall_started_on",
+            postgresql_where=text("stall_started_on IS NOT NULL"),
+        ),
+        Index("idle_clock_basis_last_event", "last_event_on"),
+    )

@@ -162,6 +162,7 @@ ANALYZED_AFTER_LOAD = (
     "ledger",
     "totals_effect",
     *(table for table, _ in supervision_loading.LAYERS.values()),
+    "idle_clock_basis",  # kept by the database as site_progress is written
 )
 
 

@@ -101,9 +101,10 @@ def idle_rows(
         text(_query("idle_land_rows.sql")),
         _parameters(as_of=as_of, park=park, stage=stage, thresholds=thresholds),
     )
+    keys = list(result.keys())
     rows = []
-    for r in result.mappings():
-        row = dict(r)
+    for values in result.all():  # (tuples zipped with the keys once: thousands of rows)
+        row = dict(zip(keys, values, strict=True))
         row["fee_wan"] = _money(row["fee_wan"])
         row["price_wan"] = _money(row["price_wan"])
         row["land_area_mu"] = m2_to_mu(row["land_area_m2"])

@@ -23,7 +23,8 @@ BEGIN
                        'lease', 'project', 'project_parcel', 'context_feature', 'park',
                        'parcel_lineage', 'change_set', 'ledger', 'totals_effect',
                        'enterprise', 'supply_contract', 'site_progress', 'idle_delay',
-                       'approval_batch', 'approval_batch_parcel', 'enterprise_figures') THEN
+                       'approval_batch', 'approval_batch_parcel', 'enterprise_figures',
+                       'idle_clock_basis') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'MF002',
             MESSAGE = format('refresh_planner_statistics: %s is not a table bulk writes fill',

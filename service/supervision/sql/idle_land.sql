@@ -9,40 +9,50 @@
 -- Areas m² (EPSG:4545), money 万元; a delay counts from delay_from to delay_to, both days
 -- included (open: up to as_of); a stage date past 9999-12-31 is NULL.
 --
--- Cost: in proportion to the candidates, not to the progress reports. A clock's days never
--- exceed the days since it started (delays only take days off), so a clock started less
--- than (threshold − warning) days before as_of cannot be in a stage; the candidates are
--- the contracts agreed to start before that and not started nor completed (an anti-join
--- with the partial index of the standing start and completion reports, migration 0020),
--- and the trailing suspensions from before that (the partial index of the standing
--- suspensions). Only the candidates' own reports are read (by index), and the delay
+-- Cost: in proportion to the contracts that may be in a stage, not to the progress reports.
+-- What a contract's clocks are worked out from is its basis (idle_clock_basis, migration
+-- 0021, kept by the database as reports are written): no report is read for a contract
+-- whose last report is on or before as_of; one reported on after as_of (a day in the past)
+-- is worked out from its own reports of that day and before, by index. A clock's days
+-- never exceed the days since it started (delays only take days off), so a clock started
+-- less than (threshold − warning) days before as_of cannot be in a stage: the candidates
+-- are the contracts agreed to start before that (the index of the standing contracts'
+-- agreed start dates) and the sites stopped before that (the basis's index). The delay
 -- arithmetic runs only for contracts that have delays.
-WITH candidate AS (
-    SELECT k.contract_no, c.parcel_code, c.park, c.holder, c.enterprise_code, c.price_wan,
-           c.land_area_m2, c.agreed_start_on, c.committed_investment_wan,
-           k.clock, k.clock_started_on, k.threshold
-      FROM (
-          -- no start (and no completion) on or before as_of: the clock runs from the
-          -- agreed start date
-          SELECT n.contract_no, 'no_start' AS clock, n.agreed_start_on AS clock_started_on,
-                 CAST(:no_start_days AS int) AS threshold
-            FROM supply_contract n
-           WHERE n.valid_to IS NULL
-             AND (CAST(:park AS text) IS NULL OR n.park = CAST(:park AS text))
-             AND n.agreed_start_on <= CAST(:as_of AS date)
-                   - greatest(CAST(:no_start_days AS int) - CAST(:warning_days AS int), 0)
-             AND NOT EXISTS (SELECT 1
-                               FROM site_progress p
-                              WHERE p.contract_no = n.contract_no AND p.valid_to IS NULL
-                                AND p.kind IN ('start', 'completion')
-                                AND p.reported_on <= CAST(:as_of AS date))
-          UNION ALL
-          -- work stopped: the first of the trailing run of suspensions, those with no
-          -- start, report or resumption after them on or before as_of (a day's events
-          -- come in the order start, report, suspension, resumption)
-          SELECT s.contract_no, 'stalled', min(s.reported_on), CAST(:stopped_days AS int)
+WITH clocked AS (
+    -- no start (and no completion) on or before as_of: the clock runs from the agreed
+    -- start date. Never one at all (as the basis has it), or (a contract reported on
+    -- after as_of) none by then.
+    SELECT b.*, 'no_start' AS clock, NULL::date AS stopped_on
+      FROM idle_clock_basis b
+     WHERE b.settled_on IS NULL
+    UNION ALL
+    SELECT b.*, 'no_start', NULL
+      FROM idle_clock_basis b
+     WHERE b.last_event_on > CAST(:as_of AS date) AND b.settled_on IS NOT NULL
+       AND NOT EXISTS (SELECT 1
+                         FROM site_progress p
+                        WHERE p.contract_no = b.contract_no AND p.valid_to IS NULL
+                          AND p.kind IN ('start', 'completion')
+                          AND p.reported_on <= CAST(:as_of AS date))
+    UNION ALL
+    -- work stopped: from the first of the trailing run of suspensions, those with no start,
+    -- report or resumption after them on or before as_of (a day's events come in the
+    -- order start, report, suspension, resumption); as the basis has it, or (a contract
+    -- reported on after as_of) from its reports of that day and before
+    SELECT b.*, 'stalled', b.stall_started_on
+      FROM idle_clock_basis b
+     WHERE b.last_event_on <= CAST(:as_of AS date)
+       AND b.stall_started_on <= CAST(:as_of AS date)
+             - greatest(CAST(:stopped_days AS int) - CAST(:warning_days AS int), 0)
+    UNION ALL
+    SELECT b.*, 'stalled', s.stopped_on
+      FROM idle_clock_basis b
+      CROSS JOIN LATERAL (
+          SELECT min(s.reported_on) AS stopped_on
             FROM site_progress s
-           WHERE s.valid_to IS NULL AND s.kind = 'suspension'
+           WHERE s.contract_no = b.contract_no AND s.valid_to IS NULL
+             AND s.kind = 'suspension'
              AND s.reported_on <= CAST(:as_of AS date)
                    - greatest(CAST(:stopped_days AS int) - CAST(:warning_days AS int), 0)
              AND NOT EXISTS (SELECT 1
@@ -52,17 +62,27 @@ WITH candidate AS (
                                 AND a.reported_on <= CAST(:as_of AS date)
                                 AND (a.kind = 'resumption'
                                      OR (a.kind IN ('start', 'report')
-                                         AND a.reported_on > s.reported_on)))
-           GROUP BY s.contract_no) k
-      -- the candidate's contract, by index (LIMIT: one lookup per candidate, not a hash of
-      -- every contract; a key has at most one standing version)
-      CROSS JOIN LATERAL (
-          SELECT c.parcel_code, c.park, c.holder, c.enterprise_code, c.price_wan,
-                 c.land_area_m2, c.agreed_start_on, c.committed_investment_wan
-            FROM supply_contract c
-           WHERE c.contract_no = k.contract_no AND c.valid_to IS NULL
-             AND (CAST(:park AS text) IS NULL OR c.park = CAST(:park AS text))
-           LIMIT 1) c
+                                         AND a.reported_on > s.reported_on)))) s
+     WHERE b.last_event_on > CAST(:as_of AS date) AND s.stopped_on IS NOT NULL
+),
+candidate AS (
+    -- the clocked contracts with their terms (by index: a key has at most one standing
+    -- version), of the park; a clock started too late to be in a stage is left out
+    SELECT k.contract_no, k.clock, k.started_on, k.completed, k.developed_m2,
+           k.invested_wan, coalesce(k.last_event_on > CAST(:as_of AS date), false)
+             AS from_reports,
+           CASE k.clock WHEN 'no_start' THEN c.agreed_start_on ELSE k.stopped_on END
+             AS clock_started_on,
+           CASE k.clock WHEN 'no_start' THEN CAST(:no_start_days AS int)
+                ELSE CAST(:stopped_days AS int) END AS threshold,
+           c.parcel_code, c.park, c.holder, c.enterprise_code, c.price_wan,
+           c.land_area_m2, c.agreed_start_on, c.committed_investment_wan
+      FROM clocked k
+      JOIN supply_contract c ON c.contract_no = k.contract_no AND c.valid_to IS NULL
+     WHERE (CAST(:park AS text) IS NULL OR c.park = CAST(:park AS text))
+       AND (k.clock <> 'no_start'
+            OR c.agreed_start_on <= CAST(:as_of AS date)
+                 - greatest(CAST(:no_start_days AS int) - CAST(:warning_days AS int), 0))
 ),
 delay AS (
     -- per contract, its government-caused delays merged into half-open spans of days
@@ -125,8 +145,9 @@ clock AS MATERIALIZED (
            END AS delay
       FROM candidate k
       CROSS JOIN LATERAL (
-          -- the contract's own reports on or before as_of; seq orders them by day, and a
-          -- day's as start, report, suspension, resumption, completion
+          -- (a contract reported on after as_of) its own reports on or before as_of; seq
+          -- orders them by day, and a day's as start, report, suspension, resumption,
+          -- completion. Another contract's are its basis (no report is read).
           SELECT bool_or(e.kind = 'completion') AS completed,
                  min(e.reported_on) FILTER (WHERE e.kind = 'start') AS started_on,
                  -- the latest amount reported to date: the max of [seq, amount] pairs
@@ -140,8 +161,16 @@ clock AS MATERIALIZED (
                                          WHEN 'suspension' THEN 2 WHEN 'resumption' THEN 3
                                          ELSE 4 END AS seq
                     FROM site_progress p
-                   WHERE p.contract_no = k.contract_no AND p.valid_to IS NULL
-                     AND p.reported_on <= CAST(:as_of AS date)) e) f
+                   WHERE k.from_reports
+                     AND p.contract_no = k.contract_no AND p.valid_to IS NULL
+                     AND p.reported_on <= CAST(:as_of AS date)) e) r
+      CROSS JOIN LATERAL (
+          SELECT CASE WHEN k.from_reports THEN r.completed ELSE k.completed END AS completed,
+                 CASE WHEN k.from_reports THEN r.started_on ELSE k.started_on END AS started_on,
+                 CASE WHEN k.from_reports THEN r.developed_m2 ELSE k.developed_m2 END
+                   AS developed_m2,
+                 CASE WHEN k.from_reports THEN r.invested_wan ELSE k.invested_wan END
+                   AS invested_wan) f
       CROSS JOIN LATERAL (
           SELECT f.developed_m2 / k.land_area_m2 AS developed_share,
                  CASE WHEN k.committed_investment_wan > 0
