@@ -78,7 +78,14 @@ candidate AS (
            c.parcel_code, c.park, c.holder, c.enterprise_code, c.price_wan,
            c.land_area_m2, c.agreed_start_on, c.committed_investment_wan
       FROM clocked k
-      JOIN supply_contract c ON c.contract_no = k.contract_no AND c.valid_to IS NULL
+      -- (LIMIT: one probe of the standing contracts' index per candidate, not a hash of
+      -- every contract)
+      CROSS JOIN LATERAL (
+          SELECT c.parcel_code, c.park, c.holder, c.enterprise_code, c.price_wan,
+                 c.land_area_m2, c.agreed_start_on, c.committed_investment_wan
+            FROM supply_contract c
+           WHERE c.contract_no = k.contract_no AND c.valid_to IS NULL
+           LIMIT 1) c
      WHERE (CAST(:park AS text) IS NULL OR c.park = CAST(:park AS text))
        AND (k.clock <> 'no_start'
             OR c.agreed_start_on <= CAST(:as_of AS date)
