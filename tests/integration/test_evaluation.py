@@ -34,45 +34,13 @@ def _by_code(result: dict) -> dict[str, dict]:
 
 
 def _contract(no: str, parcel: dict, **values) -> dict:
-    row = {
-        "contract_no": no,
-        "parcel_code": parcel["parcel_code"],
-        "park": parcel["park"],
-        "holder": parcel["holder"] or "某公司",
-        "enterprise_code": None,
-        "batch_no": None,
+    """The support's contract, signed and agreed in the years before YEAR."""
+    dates = {
         "signed_on": date(YEAR - 3, 1, 10),
-        "supply_mode": "grant",
-        "price_wan": 1000,
-        "land_area_m2": parcel["area_m2"],
         "agreed_start_on": date(YEAR - 3, 6, 1),
         "agreed_completion_on": date(YEAR - 1, 6, 1),
-        "committed_investment_wan": 5000,
-        "plot_ratio_min": 1.2,
-        "plot_ratio_max": 2.5,
-        "building_coverage_min": 0.3,
-        "office_share_max": 0.07,
-        "committed_tax_wan_per_mu_year": None,
-        "document_no": "测试〔2030〕1号",
     }
-    row.update(values)
-    return row
-
-
-def _progress(no: str, on: date, kind: str, **values) -> dict:
-    row = {
-        "contract_no": no,
-        "reported_on": on,
-        "kind": kind,
-        "developed_area_m2": None,
-        "investment_wan": None,
-        "plot_ratio": None,
-        "building_coverage": None,
-        "office_share": None,
-        "note": None,
-    }
-    row.update(values)
-    return row
+    return se.contract_row(no, parcel, **(dates | values))
 
 
 # --- land and groups ----------------------------------------------------------------------------
@@ -387,8 +355,8 @@ def test_low_efficiency_land_lists_grade_d_parcels_underbuilt_and_idle_land_with
         engine,
         "site_progress",
         [
-            _progress("EV-C1", date(YEAR - 3, 5, 20), "start", developed_area_m2=100),
-            _progress("EV-C1", date(YEAR, 5, 20), "completion", plot_ratio=0.8),
+            se.progress_row("EV-C1", date(YEAR - 3, 5, 20), "start", developed_area_m2=100),
+            se.progress_row("EV-C1", date(YEAR, 5, 20), "completion", plot_ratio=0.8),
         ],
     )
     with engine.connect() as conn:
