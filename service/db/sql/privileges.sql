@@ -87,6 +87,8 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM pg_depend d
                             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
                               AND d.deptype = 'e')
+           -- the admin functions' grants are admin.sql's (its helpers are nobody's)
+           AND p.proname NOT LIKE 'admin\_%'
     LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn.sig);
         IF fn.provolatile = 'v' THEN
@@ -103,28 +105,32 @@ BEGIN
             END IF;
         END LOOP;
     END LOOP;
-    -- The writers the application calls itself: the ledger lock, fresh statistics after a
-    -- bulk write, and the audited admin functions (admin_*: the rule's policy, a class's
-    -- flag, a park's targets), each of which records its change as a change set.
+    -- The writers the application calls itself: the ledger lock and fresh statistics
+    -- after a bulk write. (The audited admin functions — the rule's policy, a class's
+    -- flag, a park's targets — are granted by admin.sql, their helpers to nobody.)
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = app) THEN
         FOR fn IN
             SELECT p.oid::regprocedure AS sig
               FROM pg_proc p
              WHERE p.pronamespace = 'public'::regnamespace
-               AND (p.proname IN ('rule_take_ledger_lock', 'refresh_planner_statistics')
-                    OR p.proname LIKE 'admin\_%')
+               AND p.proname IN ('rule_take_ledger_lock', 'refresh_planner_statistics')
         LOOP
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', fn.sig, app);
         END LOOP;
     END IF;
 
     -- 3. Tables, views and sequences of public: nothing for PUBLIC; the auditor reads all;
-    --    the application reads all and writes what app_writes lists.
+    --    the application reads all and writes what app_writes lists. The officials' tables
+    --    are people.sql's to grant (password hashes and session ids are the service's
+    --    alone): left as it made them.
     FOR rel IN
         SELECT c.oid::regclass AS name, c.relname, c.relkind
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = 'public'
            AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+           AND c.relname <> ALL (ARRAY['app_user', 'user_session', 'sign_in_attempt',
+                                       'proposal', 'sign_in_attempt_id_seq',
+                                       'proposal_id_seq'])
            AND pg_has_role(current_user, c.relowner, 'USAGE')
            AND NOT EXISTS (SELECT 1 FROM pg_depend d
                             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid

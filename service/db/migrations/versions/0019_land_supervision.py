@@ -4,8 +4,7 @@ ground, government-caused delays that stop the idle-land clock, approval batches
 settings supervision judges by — each kept with its history the way parcels are
 (service/db/sql/supervision.sql, with the grants: the service's role inserts versions and
 ends standing ones; nobody edits or deletes a version). privileges.sql lists the same grants
-for when it is run again, but is not re-run here: it would take back the grants of the
-tables made since it was written (people.sql's).
+for when it is run again.
 
 Revision ID: 0019
 Revises: 0018
