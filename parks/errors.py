@@ -216,7 +216,8 @@ class ProposalStale(ParksError):
 
 class InvalidRecord(ParksError):
     """A land supervision record (a contract, a progress report, a delay, a batch, a
-    setting) cannot be stored as given; ``field`` names what is wrong."""
+    setting) or a key project's record (a plan, a report, a visit, a problem, an official)
+    cannot be stored as given; ``field`` names what is wrong."""
 
     code = "invalid_record"
 

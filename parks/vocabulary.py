@@ -110,6 +110,9 @@ class ChangeKind(StrEnum):
     SUPERVISION = "supervision"  # supply contracts, progress, delays, approval batches
     FIGURES = "figures"  # enterprises' yearly figures (亩均效益 data) brought in
     SUPERVISION_SETTING = "supervision_setting"  # a threshold, weight or grade share
+    # Key projects' records (no parcel changes; service/projects/writes.py):
+    PROJECTS = "projects"  # plans, monthly reports, visits, problems, officials
+    PROJECT_SETTING = "project_setting"  # a ranking criterion's weight, a threshold
 
 
 #: The kinds only the database's admin functions record (``service/db/sql/admin.sql``):
@@ -118,10 +121,17 @@ SETTING_KINDS: frozenset[str] = frozenset(
     {ChangeKind.CLASS_FLAG, ChangeKind.RULE_POLICY, ChangeKind.TARGET}
 )
 
-#: The kinds of change set that record land supervision's records (contracts, progress,
-#: figures, settings), never operations on parcels.
+#: The kinds of change set that record land supervision's and key projects' records
+#: (contracts, progress, figures, plans, reports, problems, settings), never operations on
+#: parcels.
 RECORD_KINDS: frozenset[str] = frozenset(
-    {ChangeKind.SUPERVISION, ChangeKind.FIGURES, ChangeKind.SUPERVISION_SETTING}
+    {
+        ChangeKind.SUPERVISION,
+        ChangeKind.FIGURES,
+        ChangeKind.SUPERVISION_SETTING,
+        ChangeKind.PROJECTS,
+        ChangeKind.PROJECT_SETTING,
+    }
 )
 
 

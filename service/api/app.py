@@ -30,6 +30,11 @@ from service.api.routes import (
     metrics,
     ogc,
     planning,
+    project_dispatch,
+    project_page,
+    project_progress,
+    project_ranking,
+    project_records,
     proposals,
     reads,
     signin,
@@ -138,6 +143,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(figures.router)
     app.include_router(evaluation.router)
     app.include_router(supervision_report.router)
+    app.include_router(project_records.router)
+    app.include_router(project_progress.router)
+    app.include_router(project_dispatch.router)
+    app.include_router(project_ranking.router)
+    app.include_router(project_page.router)  # after the others: /api/projects/{code}
     app.include_router(ogc.router)
     app.include_router(metrics.router)
     links.install(app)  # the document's links between operations (service/api/links.py)

@@ -18,7 +18,7 @@ The answers a route may give besides its own are declared here too (:data:`READ_
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -323,6 +323,14 @@ FormatDep = Annotated[OutputFormat, Depends(output_format)]
 
 
 # --- time -------------------------------------------------------------------------------------
+
+
+async def today_param(settings: SettingsDep) -> date:
+    """Today in ``PARKS_TIMEZONE``."""
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+TodayDep = Annotated[date, Depends(today_param)]
 
 
 async def supply_year(

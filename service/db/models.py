@@ -1124,3 +1124,295 @@ class IdleClockBasis(Base):
         ),
         Index("idle_clock_basis_last_event", "last_event_on"),
     )
+
+
+# --- key projects under the review rhythm (service/db/sql/project_rhythm.sql) ----------------
+
+#: The milestones a key project's plan names, in the order a project reaches them.
+_MILESTONES_SQL = (
+    "'signing', 'land_supply', 'construction_start', 'structure_complete', "
+    "'equipment_installed', 'production_start', 'full_production'"
+)
+
+
+class ProjectOfficial(_Versioned, Base):
+    """An official who takes charge of key projects (包抓领导)."""
+
+    __tablename__ = "project_official"
+
+    official_code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = _history_args(
+        "project_official",
+        "official_code",
+        extra=(
+            CheckConstraint(
+                "official_code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$'",
+                name="project_official_code_text",
+            ),
+        ),
+    )
+
+
+class ProjectAssignment(_Versioned, Base):
+    """An official assigned to a key project (lead 牵头包抓, or member 配合)."""
+
+    __tablename__ = "project_assignment"
+
+    project_code: Mapped[str] = mapped_column(ForeignKey("project.project_code"))
+    official_code: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text, server_default=text("'lead'"))
+    assigned_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = _history_args(
+        "project_assignment",
+        "project_code",
+        "official_code",
+        extra=(
+            CheckConstraint("role IN ('lead', 'member')", name="project_assignment_role"),
+            Index(
+                "project_assignment_standing_official",
+                "official_code",
+                postgresql_where=text("valid_to IS NULL"),
+            ),
+        ),
+    )
+
+
+class ProjectPlanInvestment(_Versioned, Base):
+    """Investment a project's annual plan puts in one month (万元)."""
+
+    __tablename__ = "project_plan_investment"
+
+    project_code: Mapped[str] = mapped_column(ForeignKey("project.project_code"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[int] = mapped_column(SmallInteger)
+    planned_wan: Mapped[float] = mapped_column(Numeric(14, 2))
+
+    __table_args__ = _history_args(
+        "project_plan_investment",
+        "project_code",
+        "year",
+        "month",
+        extra=(
+            CheckConstraint(
+                "year BETWEEN 1990 AND 2200 AND month BETWEEN 1 AND 12",
+                name="project_plan_investment_period",
+            ),
+            CheckConstraint("planned_wan >= 0", name="project_plan_investment_amount"),
+            Index(
+                "project_plan_investment_standing_year",
+                "year",
+                "month",
+                postgresql_where=text("valid_to IS NULL"),
+            ),
+        ),
+    )
+
+
+class ProjectPlanMilestone(_Versioned, Base):
+    """A milestone a project's annual plan sets a date for (in the plan's year)."""
+
+    __tablename__ = "project_plan_milestone"
+
+    project_code: Mapped[str] = mapped_column(ForeignKey("project.project_code"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    milestone: Mapped[str] = mapped_column(Text)
+    planned_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = _history_args(
+        "project_plan_milestone",
+        "project_code",
+        "year",
+        "milestone",
+        extra=(
+            CheckConstraint(
+                f"milestone IN ({_MILESTONES_SQL})", name="project_plan_milestone_known"
+            ),
+            CheckConstraint(
+                "year BETWEEN 1990 AND 2200 AND extract(year FROM planned_on) = year",
+                name="project_plan_milestone_in_year",
+            ),
+            Index(
+                "project_plan_milestone_standing_year",
+                "year",
+                "planned_on",
+                postgresql_where=text("valid_to IS NULL"),
+            ),
+        ),
+    )
+
+
+class ProjectPlanProgress(_Versioned, Base):
+    """The image-progress (形象进度) target of a project at a quarter's end."""
+
+    __tablename__ = "project_plan_progress"
+
+    project_code: Mapped[str] = mapped_column(ForeignKey("project.project_code"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    quarter: Mapped[int] = mapped_column(SmallInteger)
+    target_pct: Mapped[float] = mapped_column(Numeric(5, 2))
+    target_text: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = _history_args(
+        "project_plan_progress",
+        "project_code",
+        "year",
+        "quarter",
+        extra=(
+            CheckConstraint(
+                "year BETWEEN 1990 AND 2200 AND quarter BETWEEN 1 AND 4",
+                name="project_plan_progress_period",
+            ),
+            CheckConstraint("target_pct BETWEEN 0 AND 100", name="project_plan_progress_pct"),
+        ),
+    )
+
+
+class ProjectReport(_Versioned, Base):
+    """A project's monthly report: investment completed (month, cumulative, 万元), image
+    progress, employment and output once operating."""
+
+    __tablename__ = "project_report"
+
+    project_code: Mapped[str] = mapped_column(ForeignKey("project.project_code"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[int] = mapped_column(SmallInteger)
+    investment_wan: Mapped[float] = mapped_column(Numeric(14, 2))
+    cumulative_investment_wan: Mapped[float] = mapped_column(Numeric(14, 2))
+    image_progress_text: Mapped[str | None] = mapped_column(Text)
+    image_progress_pct: Mapped[float | None] = mapped_column(Numeric(5, 2))
+    employment: Mapped[int | None] = mapped_column(Integer)
+    output_wan: Mapped[float | None] = mapped_column(Numeric(14, 2))
+    reported_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = _history_args(
+        "project_report",
+        "project_code",
+        "year",
+        "month",
+        extra=(
+            CheckConstraint(
+                "year BETWEEN 1990 AND 2200 AND month BETWEEN 1 AND 12",
+                name="project_report_period",
+            ),
+            Index(
+                "project_report_standing_year",
+                "year",
+                "month",
+                postgresql_where=text("valid_to IS NULL"),
+            ),
+        ),
+    )
+
+
+class ProjectMilestoneReached(_Versioned, Base):
+    """The day a project reached a milestone."""
+
+    __tablename__ = "project_milestone_reached"
+
+    project_code: Mapped[str] = mapped_column(ForeignKey("project.project_code"))
+    milestone: Mapped[str] = mapped_column(Text)
+    reached_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = _history_args(
+        "project_milestone_reached",
+        "project_code",
+        "milestone",
+        extra=(
+            CheckConstraint(
+                f"milestone IN ({_MILESTONES_SQL})", name="project_milestone_reached_known"
+            ),
+        ),
+    )
+
+
+class ProjectVisit(_Versioned, Base):
+    """A site visit (观摩) to a project, with its score (0..100) where it was scored."""
+
+    __tablename__ = "project_visit"
+
+    project_code: Mapped[str] = mapped_column(ForeignKey("project.project_code"))
+    visited_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(Text, server_default=text("'weekly'"))
+    visitors: Mapped[str] = mapped_column(Text)
+    findings: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Numeric(5, 2))
+
+    __table_args__ = _history_args(
+        "project_visit",
+        "project_code",
+        "visited_on",
+        extra=(
+            CheckConstraint("kind IN ('weekly', 'inspection')", name="project_visit_kind"),
+            CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="project_visit_score"),
+            Index(
+                "project_visit_standing_day",
+                "visited_on",
+                postgresql_where=text("valid_to IS NULL"),
+            ),
+        ),
+    )
+
+
+class ProjectProblem(_Versioned, Base):
+    """A problem raised on a project (问题清单), who owns it, when it is due, where it
+    stands; each change is a new version."""
+
+    __tablename__ = "project_problem"
+
+    problem_no: Mapped[str] = mapped_column(Text)
+    project_code: Mapped[str] = mapped_column(ForeignKey("project.project_code"))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(Text)
+    raised_on: Mapped[date] = mapped_column(Date)
+    department: Mapped[str] = mapped_column(Text)
+    official_code: Mapped[str | None] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'open'"))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    solved_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = _history_args(
+        "project_problem",
+        "problem_no",
+        extra=(
+            CheckConstraint(
+                "category IN ('land', 'planning_approval', 'financing', 'power_water', "
+                "'labour', 'other')",
+                name="project_problem_category",
+            ),
+            CheckConstraint(
+                "status IN ('open', 'in_progress', 'solved')", name="project_problem_status"
+            ),
+            CheckConstraint(
+                "due_on >= raised_on AND (solved_on IS NULL OR solved_on >= raised_on)",
+                name="project_problem_dates",
+            ),
+            CheckConstraint(
+                "(status = 'solved') = (solved_on IS NOT NULL) AND (status <> 'solved' OR "
+                "resolution IS NOT NULL)",
+                name="project_problem_solved",
+            ),
+            Index(
+                "project_problem_standing_project",
+                "project_code",
+                postgresql_where=text("valid_to IS NULL"),
+            ),
+            Index("project_problem_history", "problem_no", "valid_from"),
+        ),
+    )
+
+
+class ProjectSetting(_Versioned, Base):
+    """A setting the rhythm's outputs judge by (parks/projects/settings.py names them)."""
+
+    __tablename__ = "project_setting"
+
+    name: Mapped[str] = mapped_column(Text)
+    value: Mapped[dict] = mapped_column(JSONB)
+
+    __table_args__ = _history_args("project_setting", "name")

@@ -1,9 +1,11 @@
-"""Writing land supervision's records with their history.
+"""Writing versioned records with their history: land supervision's and key projects'.
 
-Every supervision table (service/db/sql/supervision.sql) keeps versions: a write never
+Every supervision table (service/db/sql/supervision.sql) and every key-project record
+table (service/db/sql/project_rhythm.sql) keeps versions: a write never
 edits a row, it ends the standing version of a key and inserts the new one, in a change
 set of this transaction (``service.changes.session.open_change_set``, kind
-``supervision``, ``figures`` or ``supervision_setting``). Writing a record that is the same
+``supervision``, ``figures``, ``supervision_setting``, ``projects`` or
+``project_setting``). Writing a record that is the same
 as the standing one changes nothing, so a re-run import is idempotent.
 """
 
@@ -28,6 +30,17 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "approval_batch_parcel": ("batch_no", "parcel_code"),
     "enterprise_figures": ("enterprise_code", "year"),
     "supervision_setting": ("name",),
+    # key projects' records (service/db/sql/project_rhythm.sql), kept the same way
+    "project_official": ("official_code",),
+    "project_assignment": ("project_code", "official_code"),
+    "project_plan_investment": ("project_code", "year", "month"),
+    "project_plan_milestone": ("project_code", "year", "milestone"),
+    "project_plan_progress": ("project_code", "year", "quarter"),
+    "project_report": ("project_code", "year", "month"),
+    "project_milestone_reached": ("project_code", "milestone"),
+    "project_visit": ("project_code", "visited_on"),
+    "project_problem": ("problem_no",),
+    "project_setting": ("name",),
 }
 
 #: Columns a writer never gives: the history's, and the computed.
@@ -44,7 +57,10 @@ _NOT_WRITTEN = frozenset(
 
 
 #: Columns stored as jsonb (their values are given as Python values, stored as JSON).
-_JSON_COLUMNS: dict[str, frozenset[str]] = {"supervision_setting": frozenset({"value"})}
+_JSON_COLUMNS: dict[str, frozenset[str]] = {
+    "supervision_setting": frozenset({"value"}),
+    "project_setting": frozenset({"value"}),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -11,20 +11,12 @@ from fastapi.responses import HTMLResponse
 
 from parks.supervision.months import report_month
 from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
-from service.api.params import READ_ERRORS
+from service.api.params import READ_ERRORS, TodayDep
 from service.pages.csp import CspNonceDep
 from service.supervision.report import monthly_report
 from service.supervision.report_page import report_page_html
 
 router = APIRouter(tags=["supervision"], responses=READ_ERRORS)
-
-
-async def today_param(settings: SettingsDep) -> date:
-    """Today in ``PARKS_TIMEZONE``."""
-    return datetime.now(ZoneInfo(settings.timezone)).date()
-
-
-TodayDep = Annotated[date, Depends(today_param)]
 
 
 async def month_param(

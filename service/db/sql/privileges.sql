@@ -55,7 +55,19 @@ DECLARE
         ['approval_batch',        'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
         ['approval_batch_parcel', 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
         ['enterprise_figures',    'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
-        ['supervision_setting',   'INSERT, UPDATE (valid_to, ended_by_change_set_id)']
+        ['supervision_setting',   'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        -- key projects' records (plans, reports, visits, problems, officials, settings): the
+        -- same, under the same guard (project_rhythm.sql)
+        ['project_official'           , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_assignment'         , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_plan_investment'    , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_plan_milestone'     , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_plan_progress'      , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_report'             , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_milestone_reached'  , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_visit'              , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_problem'            , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)'],
+        ['project_setting'            , 'INSERT, UPDATE (valid_to, ended_by_change_set_id)']
     ];
     i int;
 BEGIN
