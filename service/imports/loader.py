@@ -8,8 +8,12 @@ them is a change set's job). Parks, buildings, leases, projects and context laye
 added where missing. Land supervision's records (enterprises, supply contracts, progress,
 government delays, approval batches, yearly figures; ``service.supervision.loading``) are
 written as standing versions in the same change set — or, when the load registers no
-parcel, in one of kind ``supervision`` opened only if a record is new or differs. Any
-problem with the new data aborts the whole load.
+parcel, in one of kind ``supervision`` opened only if a record is new or differs. Key
+projects' rhythm records (officials and assignments, plans, monthly reports, milestones
+reached, visits, problems; ``service.projects.loading``) follow the projects the same way,
+in the load's change set (the register or the supervision one), else in one of kind
+``projects`` opened only if a record is new or differs. Any problem with the new data
+aborts the whole load.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from parks.units import AREA_TOLERANCE_M2
 from parks.vocabulary import ParcelStatus, ProjectStatus, SupplyMode
 from service.changes.session import open_change_set, precheck, sync_policy
 from service.db.sqlfiles import sql, statements
+from service.projects import loading as rhythm_loading
 from service.supervision import loading as supervision_loading
 
 CORE_LAYERS = (
@@ -41,6 +46,7 @@ CORE_LAYERS = (
     "projects",
     "targets",
     *supervision_loading.LAYERS,
+    *rhythm_loading.LAYERS,
 )
 
 #: Titles of the context layers the sample carries; any other layer in a file is loaded
@@ -88,6 +94,9 @@ class LoadReport:
     #: standing version that differed) and, of those, the replacements
     supervision_added: dict[str, int] = field(default_factory=dict)
     supervision_replaced: dict[str, int] = field(default_factory=dict)
+    #: rhythm layer -> versions the load made and, of those, the replacements
+    rhythm_added: dict[str, int] = field(default_factory=dict)
+    rhythm_replaced: dict[str, int] = field(default_factory=dict)
     change_set_id: int | None = None
     ledger_seq: int | None = None
 
@@ -103,6 +112,7 @@ class LoadReport:
                 self.context_features_added,
                 self.targets_added,
                 sum(self.supervision_added.values()),
+                sum(self.rhythm_added.values()),
             )
         )
 
@@ -130,6 +140,17 @@ class LoadReport:
                 replaced = sum(self.supervision_replaced.values())
                 out.append(
                     f"supervision records: {made}"
+                    + (f" ({replaced} of them replace records that differed)" if replaced else "")
+                )
+            if any(self.rhythm_added.values()):
+                made = ", ".join(
+                    f"{n} {rhythm_loading.NOUNS[layer]}"
+                    for layer, n in self.rhythm_added.items()
+                    if n
+                )
+                replaced = sum(self.rhythm_replaced.values())
+                out.append(
+                    f"key-project records: {made}"
                     + (f" ({replaced} of them replace records that differed)" if replaced else "")
                 )
             if self.parcels_unchanged:
@@ -163,6 +184,7 @@ ANALYZED_AFTER_LOAD = (
     "totals_effect",
     *(table for table, _ in supervision_loading.LAYERS.values()),
     "idle_clock_basis",  # kept by the database as site_progress is written
+    *(table for table, _ in rhythm_loading.LAYERS.values()),
 )
 
 
@@ -215,6 +237,9 @@ def load_dataset(
         supervision = supervision_loading.supervision_layers(frames)
         if supervision:
             _load_supervision(conn, supervision, report, actor)
+        rhythm = rhythm_loading.rhythm_layers(frames)
+        if rhythm:
+            _load_rhythm(conn, rhythm, report, actor)
         if "targets" in frames:
             report.targets_added = _load_targets(conn, frames["targets"], report)
         for name, frame in frames.items():
@@ -561,6 +586,41 @@ def _load_supervision(conn: Connection, layers: dict, report: LoadReport, actor:
         raise LoadError([str(exc)]) from exc
     report.supervision_added = {layer: w.made for layer, w in written.items()}
     report.supervision_replaced = {layer: w.ended for layer, w in written.items()}
+    report.change_set_id = report.change_set_id or change_set_id
+
+
+def _load_rhythm(conn: Connection, layers: dict, report: LoadReport, actor: str) -> None:
+    """Write the key-project rhythm layers' records as standing versions, after the
+    projects: in this transaction's change set (the load's register or supervision one),
+    else — only when some record is new or differs — in a new one of kind ``projects``.
+    A bad record, or one of a project or official that does not exist, aborts the load."""
+    records, problems = rhythm_loading.rhythm_records(layers)
+    if problems:
+        raise LoadError(problems)
+    problems = rhythm_loading.rhythm_problems(conn, records)
+    if problems:
+        raise LoadError(problems)
+    change_set_id = conn.execute(
+        text("SELECT id FROM change_set WHERE txid = txid_current() ORDER BY id LIMIT 1")
+    ).scalar()
+    if change_set_id is None:
+        pending = rhythm_loading.pending_versions(conn, records)
+        if not any(pending.values()):
+            report.rhythm_added = {layer: 0 for layer in records}
+            return
+        change_set_id = open_change_set(
+            conn,
+            kind="projects",
+            reason=f"load of {Path(report.source).name}",
+            actor=actor,
+            operations=[{"op": "load", "source": report.source, "records": pending}],
+        ).id
+    try:
+        written = rhythm_loading.put_rhythm(conn, change_set_id=change_set_id, records=records)
+    except rhythm_loading.RhythmWriteError as exc:
+        raise LoadError([str(exc)]) from exc
+    report.rhythm_added = {layer: w.made for layer, w in written.items()}
+    report.rhythm_replaced = {layer: w.ended for layer, w in written.items()}
     report.change_set_id = report.change_set_id or change_set_id
 
 

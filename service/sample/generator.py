@@ -240,10 +240,12 @@ UTILITY_LINE_OFFSET_M: dict[str, float] = {
 @dataclass
 class Sample:
     """The sample's layers. Spatial layers are GeoDataFrames in one CRS (EPSG:``srid``);
-    ``leases``, ``projects``, ``targets`` and the land-supervision tables (the last seven,
-    made by :func:`service.sample.supervision.generate_supervision`; empty when a file
-    has none) are plain DataFrames (the database derives a project's site from its
-    parcels). Field order is the GeoPackage's layer order."""
+    ``leases``, ``projects``, ``targets``, the land-supervision tables (made by
+    :func:`service.sample.supervision.generate_supervision`) and the key projects' rhythm
+    tables (the last nine, made by :func:`service.sample.project_rhythm.generate_rhythm`)
+    are plain DataFrames (the database derives a project's site from its parcels); the
+    last two groups are empty when a file has none. Field order is the GeoPackage's
+    layer order."""
 
     parks: gpd.GeoDataFrame
     parcels: gpd.GeoDataFrame
@@ -264,6 +266,15 @@ class Sample:
     approval_batches: pd.DataFrame = field(default_factory=pd.DataFrame)
     approval_batch_parcels: pd.DataFrame = field(default_factory=pd.DataFrame)
     enterprise_figures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_officials: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_plan_investment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_plan_milestones: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_plan_progress: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_reports: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_milestones_reached: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_visits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_problems: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """Layer name -> frame, in GeoPackage order."""
@@ -286,8 +297,23 @@ SUPERVISION_LAYER_NAMES: tuple[str, ...] = (
     "approval_batch_parcels",
     "enterprise_figures",
 )
+#: The key projects' rhythm tables: officials, plans, reports, visits, problems
+#: (service/sample/project_rhythm.py makes them).
+RHYTHM_LAYER_NAMES: tuple[str, ...] = (
+    "project_officials",
+    "project_assignments",
+    "project_plan_investment",
+    "project_plan_milestones",
+    "project_plan_progress",
+    "project_reports",
+    "project_milestones_reached",
+    "project_visits",
+    "project_problems",
+)
+#: Record tables a file may lack (it then reads with them empty; an empty one is not written).
+OPTIONAL_LAYER_NAMES: frozenset[str] = frozenset({*SUPERVISION_LAYER_NAMES, *RHYTHM_LAYER_NAMES})
 TABLE_LAYERS: frozenset[str] = frozenset(
-    {"leases", "projects", "targets", *SUPERVISION_LAYER_NAMES}
+    {"leases", "projects", "targets", *SUPERVISION_LAYER_NAMES, *RHYTHM_LAYER_NAMES}
 )
 
 
@@ -313,7 +339,7 @@ def generate(
     specs = PARK_SPECS
     targets, scale = _parcel_targets(specs, total_parcels)
     bands = _x_bands(np.array([_centre_xy(s)[0] for s in specs]), gap_m=PARK_GAP_M)
-    steps_total = 4 * len(specs) + 2
+    steps_total = 4 * len(specs) + 3
     steps = itertools.count(1)
 
     def step() -> None:
@@ -322,7 +348,7 @@ def generate(
             progress(done, steps_total)
 
     frames: dict[str, list[pd.DataFrame]] = {
-        name: [] for name in LAYER_NAMES if name not in SUPERVISION_LAYER_NAMES
+        name: [] for name in LAYER_NAMES if name not in OPTIONAL_LAYER_NAMES
     }
     for index, spec in enumerate(specs):
         rng = np.random.default_rng([seed, index])
@@ -336,14 +362,19 @@ def generate(
 
     sample = replace(sample, **generate_supervision(sample, seed=seed))
     step()
+    from service.sample.project_rhythm import generate_rhythm  # it builds on this module
+
+    sample = replace(sample, **generate_rhythm(sample, seed=seed))
+    step()
     return sample
 
 
 def write(sample: Sample, path: Path) -> None:
     """Write *sample* to one GeoPackage at *path* (replacing the file), one layer per
-    field of :class:`Sample` (a supervision table without columns is left out);
-    ``leases``, ``projects``, ``targets`` and the supervision tables are attribute tables
-    without geometry. The file's timestamps are fixed, so the same sample gives the same bytes."""
+    field of :class:`Sample` (a supervision or rhythm table without columns is left out);
+    ``leases``, ``projects``, ``targets``, the supervision and the rhythm tables are
+    attribute tables without geometry. The file's timestamps are fixed, so the same
+    sample gives the same bytes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
@@ -351,7 +382,7 @@ def write(sample: Sample, path: Path) -> None:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{SAMPLE_AS_OF.isoformat()}T00:00:00Z"})
     try:
         for name, frame in sample.layers().items():
-            if name in SUPERVISION_LAYER_NAMES and len(frame.columns) == 0:
+            if name in OPTIONAL_LAYER_NAMES and len(frame.columns) == 0:
                 continue
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=False)
     finally:
@@ -361,11 +392,11 @@ def write(sample: Sample, path: Path) -> None:
 def read(path: Path) -> Sample:
     """Read a GeoPackage written by :func:`write` back into a :class:`Sample` (geometry in
     the file's CRS; nulls come back as missing values). A file from before the
-    land-supervision tables reads with those tables empty."""
+    land-supervision or the rhythm tables reads with those tables empty."""
     present = {str(name) for name, _ in pyogrio.list_layers(path)}
     layers = {}
     for name in LAYER_NAMES:
-        if name in SUPERVISION_LAYER_NAMES and name not in present:
+        if name in OPTIONAL_LAYER_NAMES and name not in present:
             continue
         if name in TABLE_LAYERS:
             layers[name] = pyogrio.read_dataframe(path, layer=name, read_geometry=False)

@@ -43,7 +43,7 @@ class Field:
     required: bool = False
 
 
-def _fields(*spec: str) -> tuple[Field, ...]:
+def layer_fields(*spec: str) -> tuple[Field, ...]:
     """``"name:kind!"`` → Field (``!`` = required; kind defaults to text)."""
     out = []
     for item in spec:
@@ -55,10 +55,10 @@ def _fields(*spec: str) -> tuple[Field, ...]:
 
 #: Layer name → (table, its columns), in the order they are loaded.
 LAYERS: dict[str, tuple[str, tuple[Field, ...]]] = {
-    "enterprises": ("enterprise", _fields("enterprise_code!", "name!", "industry")),
+    "enterprises": ("enterprise", layer_fields("enterprise_code!", "name!", "industry")),
     "approval_batches": (
         "approval_batch",
-        _fields(
+        layer_fields(
             "batch_no!",
             "park!",
             "name!",
@@ -70,11 +70,11 @@ LAYERS: dict[str, tuple[str, tuple[Field, ...]]] = {
     ),
     "approval_batch_parcels": (
         "approval_batch_parcel",
-        _fields("batch_no!", "parcel_code!", "area_m2:number!"),
+        layer_fields("batch_no!", "parcel_code!", "area_m2:number!"),
     ),
     "supply_contracts": (
         "supply_contract",
-        _fields(
+        layer_fields(
             "contract_no!",
             "parcel_code!",
             "park!",
@@ -98,7 +98,7 @@ LAYERS: dict[str, tuple[str, tuple[Field, ...]]] = {
     ),
     "site_progress": (
         "site_progress",
-        _fields(
+        layer_fields(
             "contract_no!",
             "reported_on:date!",
             "kind!",
@@ -112,11 +112,11 @@ LAYERS: dict[str, tuple[str, tuple[Field, ...]]] = {
     ),
     "idle_delays": (
         "idle_delay",
-        _fields("contract_no!", "delay_from:date!", "delay_to:date", "cause!", "document_no!"),
+        layer_fields("contract_no!", "delay_from:date!", "delay_to:date", "cause!", "document_no!"),
     ),
     "enterprise_figures": (
         "enterprise_figures",
-        _fields(
+        layer_fields(
             "enterprise_code!",
             "year:int!",
             "tax_wan:number!",
@@ -165,7 +165,7 @@ def supervision_layers(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataF
     return {name: frames[name] for name in LAYERS if name in frames}
 
 
-def _objects(values, index: pd.Index) -> pd.Series:
+def object_series(values, index: pd.Index) -> pd.Series:
     """*values* (a list or array) as an object Series (pandas would make text a string
     dtype and its Nones NaN)."""
     out = pd.Series(index=index, dtype=object)
@@ -181,7 +181,7 @@ def _per_distinct(raw: pd.Series, convert) -> pd.Series:
     converted = np.empty(len(distinct) + 1, dtype=object)
     converted[:-1] = [convert(v) for v in distinct]
     converted[-1] = None  # code -1: a missing value
-    return _objects(converted[codes], raw.index)
+    return object_series(converted[codes], raw.index)
 
 
 def _text(raw: pd.Series) -> pd.Series:
@@ -198,15 +198,15 @@ def _text(raw: pd.Series) -> pd.Series:
     return _per_distinct(raw, one)
 
 
-def _given(raw: pd.Series, kind: str) -> pd.Series:
+def column_as_given(raw: pd.Series, kind: str) -> pd.Series:
     """A layer's column as given: numbers as they are in a numeric column, else text."""
     if kind in ("number", "int") and pd.api.types.is_numeric_dtype(raw.dtype):
         values = raw.astype(float).to_numpy()
-        return _objects(np.where(np.isnan(values), None, values), raw.index)
+        return object_series(np.where(np.isnan(values), None, values), raw.index)
     return _text(raw)
 
 
-def _typed(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+def typed_values(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     """(values of *kind* as plain Python objects or None, where a given value is not one)."""
     present = values.notna()
     if kind == "text":
@@ -228,7 +228,7 @@ def _typed(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     out = np.full(len(values), None, dtype=object)
     mask = ok.to_numpy()
     out[mask] = [int(v) for v in number[ok]] if kind == "int" else number[ok].tolist()
-    return _objects(list(out), values.index), present & ~ok
+    return object_series(list(out), values.index), present & ~ok
 
 
 def _where(layer: str, frame: pd.DataFrame, index) -> str:
@@ -257,17 +257,17 @@ def supervision_records(layers: Mapping[str, pd.DataFrame]) -> tuple[Records, li
 
         for f in fields:
             given = (
-                _given(raw[f.name], f.kind)
+                column_as_given(raw[f.name], f.kind)
                 if f.name in raw
-                else _objects([None] * len(raw), raw.index)
+                else object_series([None] * len(raw), raw.index)
             )
-            values, wrong = _typed(given.astype(object), f.kind)
+            values, wrong = typed_values(given.astype(object), f.kind)
             frame[f.name] = values.astype(object)
             flag(wrong, lambda i, f=f, given=given: f"{f.name} {given[i]!r} is not a {f.kind}")
             if f.required:
                 flag(given.isna(), lambda i, f=f: f"{f.name} is missing")
         if layer == "supply_contracts":
-            frame["supply_mode"] = _objects(
+            frame["supply_mode"] = object_series(
                 [_SUPPLY_MODES_ZH.get(m, m) for m in frame["supply_mode"].tolist()], frame.index
             )
         for (coded_layer, column), allowed in CODES.items():
@@ -389,7 +389,7 @@ def supervision_problems(conn: Connection, records: Records) -> list[str]:
     return problems
 
 
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def record_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """*frame*'s records as mappings of plain values (as :func:`put_versions` takes them)."""
     columns = list(frame.columns)
     return [
@@ -462,7 +462,7 @@ def put_supervision(
         table, _ = LAYERS[layer]
         try:
             written[layer] = put_versions(
-                conn, change_set_id=change_set_id, table=table, rows=_rows(frame)
+                conn, change_set_id=change_set_id, table=table, rows=record_rows(frame)
             )
         except DBAPIError as exc:
             diag = getattr(exc.orig, "diag", None)

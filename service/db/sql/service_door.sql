@@ -24,7 +24,10 @@ BEGIN
                        'parcel_lineage', 'change_set', 'ledger', 'totals_effect',
                        'enterprise', 'supply_contract', 'site_progress', 'idle_delay',
                        'approval_batch', 'approval_batch_parcel', 'enterprise_figures',
-                       'idle_clock_basis') THEN
+                       'idle_clock_basis', 'project_official', 'project_assignment',
+                       'project_plan_investment', 'project_plan_milestone',
+                       'project_plan_progress', 'project_report', 'project_milestone_reached',
+                       'project_visit', 'project_problem') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'MF002',
             MESSAGE = format('refresh_planner_statistics: %s is not a table bulk writes fill',
