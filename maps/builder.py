@@ -39,6 +39,7 @@ from maps.elements import (
 )
 from maps.errors import MapOptionError, MissingAsset
 from maps.style import (
+    ALERT_COLOUR,
     CANDIDATE_COLOUR,
     FALLBACK_COLOURS,
     GRADE_LOOKS,
@@ -175,6 +176,21 @@ _KEEP: dict[str, tuple[str, ...]] = {
         "low_efficiency",
         "area_m2",
     ),
+    "alerts": (
+        "project_code",
+        "name",
+        "park",
+        "status",
+        "behind",
+        "planned_to_date_wan",
+        "completed_to_date_wan",
+        "completion_to_date_pct",
+        "shortfall_share",
+        "overdue_problems",
+        "max_days_overdue",
+        "milestones_late",
+        "as_of",
+    ),
 }
 _CODE_KEY = {
     "parcels": "parcel_code",
@@ -183,6 +199,7 @@ _CODE_KEY = {
     "parks": "code",
     "idle": "parcel_code",
     "grades": "parcel_code",
+    "alerts": "project_code",
 }
 
 
@@ -476,6 +493,7 @@ def _config(
             "idle": {code: s[2] for code, s in IDLE_STAGE_LOOKS.items()},
             "idleOutline": IDLE_OUTLINE,
             "grades": {code: s[2] for code, s in GRADE_LOOKS.items()},
+            "alert": ALERT_COLOUR,
         },
         "hatches": {colour: [hatch, hatch_id(colour)] for colour, hatch in hatches.items()},
         "manufacturing": sorted(c for c, v in classes.items() if v.get("is_manufacturing")),
@@ -540,6 +558,7 @@ def build_park_map(
     editor: Mapping[str, Any] | None = None,
     idle: dict | Fetched | None = None,
     grades: dict | Fetched | None = None,
+    alerts: dict | Fetched | None = None,
 ) -> folium.Map:
     """Build the map of *parks* with their *parcels*, factory *buildings*, key *projects*
     and *context* layers (and, when given, the land-supervision layers *idle* and
@@ -567,6 +586,13 @@ def build_park_map(
     by grade: each a FeatureCollection in EPSG:4326 (embedded) or :class:`Fetched` (the
     page fetches it when the layer is first switched on, saying so in the layer control
     and the legend while it loads or if it fails); None leaves a layer out.
+
+    *alerts* (重点项目预警: the key projects behind plan or with an overdue problem, a
+    feature per project with its site, ``behind``, ``shortfall_share``,
+    ``overdue_problems``, ``milestones_late``) is offered switched on: each project
+    outlined in red with a red marker whose popup gives the reasons (and, with
+    ``links["projectPage"]``, a link to its page); a FeatureCollection or :class:`Fetched`
+    (fetched as the page opens); None leaves it out.
 
     Scripts and styles load from *asset_base* and *app_base*. *basemap* is ``"none"`` (a
     plain background), ``"osm"``, or ``"tianditu"``/``"custom"`` with *tile_url* (an XYZ
@@ -618,7 +644,11 @@ def build_park_map(
     any_tiles = any(isinstance(v, Tiles) for v in sources.values()) or any(
         isinstance(c.source, Tiles) for c in context
     )
-    fetched = {k: v.url for k, v in (("idle", idle), ("grades", grades)) if isinstance(v, Fetched)}
+    fetched = {
+        k: v.url
+        for k, v in (("idle", idle), ("grades", grades), ("alerts", alerts))
+        if isinstance(v, Fetched)
+    }
     setup = Setup(
         config=_config(
             classes=classes,
@@ -699,6 +729,8 @@ def build_park_map(
             layers[key] = layer
     add("buildings", "buildings", buildings, name=title("buildings"))
     add("projects", "projects", projects, name=title("projects"))
+    if alerts is not None:  # next to the projects in the layer control; kept above them
+        add("alerts", "alerts", alerts, name=title("alerts"))
     for c in context:
         add(
             f"context:{c.name}",
@@ -760,6 +792,7 @@ def build_park_map(
             candidates is not None,
             idle=idle is not None,
             grades=grades is not None,
+            alerts=alerts is not None,
         ),
         hatches=hatches,
         hatch_id=hatch_id,
@@ -791,6 +824,7 @@ def _legend(
     *,
     idle: bool = False,
     grades: bool = False,
+    alerts: bool = False,
 ) -> str:
     use_rows = []
     for code in sorted(classes):
@@ -877,6 +911,20 @@ def _legend(
                 LAYER_TITLES["grades"],
                 "".join(
                     h.row(h.swatch(colour), h.bi(zh, en)) for zh, en, colour in GRADE_LOOKS.values()
+                ),
+            )
+        )
+    if alerts:
+        sections.append(
+            h.section(
+                "alerts",
+                LAYER_TITLES["alerts"],
+                h.row(
+                    '<span class="plm-alert-marker plm-alert-key" aria-hidden="true">!</span>',
+                    h.bi("投资滞后或有逾期问题", "Behind plan or with an overdue problem"),
+                )
+                + h.row(
+                    h.line(ALERT_COLOUR), h.bi("项目用地（红框）", "Project site (red outline)")
                 ),
             )
         )

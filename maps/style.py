@@ -28,6 +28,7 @@ LAYER_TITLES: dict[str, tuple[str, str]] = {
     "candidates": ("候选地块", "Candidate land"),
     "idle": ("闲置土地", "Idle land"),
     "grades": ("亩均效益", "Grade"),
+    "alerts": ("重点项目预警", "Project alerts"),
 }
 #: The same titles as one string each, Chinese then English.
 LAYER_NAMES: dict[str, str] = {key: f"{zh} {en}" for key, (zh, en) in LAYER_TITLES.items()}
@@ -132,6 +133,10 @@ IDLE_STAGE_COLOURS: dict[str, str] = {
 IDLE_OUTLINE = "#111827"
 #: 亩均效益 grades: A green to D red.
 GRADE_COLOURS: dict[str, str] = {"A": "#1a9641", "B": "#a6d96a", "C": "#fdae61", "D": "#d7191c"}
+#: Key projects behind plan or with an overdue problem (重点项目预警): a red outline and a
+#: red marker with an exclamation mark.
+ALERT_COLOUR = "#d7191c"
+
 #: Idle stage, least to most severe: code -> (name_zh, name_en, colour).
 IDLE_STAGE_LOOKS: dict[str, tuple[str, str, str]] = {
     stage: (zh, en, IDLE_STAGE_COLOURS.get(stage, NO_DATA_COLOUR))

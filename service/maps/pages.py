@@ -28,6 +28,7 @@ from maps.builder import (
 from service.db.sqlfiles import sql
 from service.editing.page import editor_config
 from service.maps import tiles
+from service.maps.project_marks import PROJECT_PAGE, project_marks
 from service.maps.supervision_layers import supervision_layers
 from service.pages.csp import source_of, with_nonce
 from service.pages.templates import APP_DIR, VENDOR_DIR
@@ -39,6 +40,7 @@ from service.settings import Settings
 LINKS = {
     "history": "/api/parcels/{code}/history",
     "project": "/map/projects/{code}",
+    "projectPage": PROJECT_PAGE,
     "availabilityMap": "/map/availability",
 }
 SEARCH_URL = "/map/search"
@@ -150,8 +152,10 @@ def map_layers(
     unless *tiles_allowed* is false (a file that must work without the service).
     *figures* (:func:`figures`) give the counts and the land-use classes present. The
     land-supervision layers (``idle``, ``grades``: :mod:`service.maps.supervision_layers`)
-    are the API's URLs, fetched by the page when first switched on; only without
-    *tiles_allowed* are they built here (as of today in ``PARKS_TIMEZONE``) and embedded."""
+    are the API's URLs, fetched by the page when first switched on; so is the key-project
+    marks' layer (``alerts``: :mod:`service.maps.project_marks`), on from the start. Only
+    without *tiles_allowed* are they built here (as of today in ``PARKS_TIMEZONE``) and
+    embedded."""
     threshold = settings.map_vector_tile_threshold if tiles_allowed else None
     counts = layer_counts(conn, park=park, figures=figures)
 
@@ -188,6 +192,7 @@ def map_layers(
         tiles.prefetch_overview(
             conn.engine, feature_boxes(parks_fc), storage_srid=settings.storage_srid, park=park
         )
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
     return {
         "parks": parks_fc,
         "parcels": parcels,
@@ -196,12 +201,9 @@ def map_layers(
         "context": _context_layers(conn, park=park, counts=counts, threshold=threshold),
         "land_use_classes": _classes_present(conn, figures=figures),
         **supervision_layers(
-            conn,
-            park=park,
-            today=datetime.now(ZoneInfo(settings.timezone)).date(),
-            zone=settings.timezone,
-            embed=not tiles_allowed,
+            conn, park=park, today=today, zone=settings.timezone, embed=not tiles_allowed
         ),
+        **project_marks(conn, park=park, today=today, embed=not tiles_allowed),
     }
 
 

@@ -105,13 +105,15 @@ def test_a_parks_map_names_the_park_and_shows_only_its_parcels(client, park, par
 @pytest.mark.parametrize(
     ("path", "park"), [("/map/caijiapo", "caijiapo"), ("/map", None), ("/map/gaoxin", "gaoxin")]
 )
-def test_a_served_map_carries_the_supervision_layers_urls_not_the_layers(client, path, park):
+def test_a_served_map_carries_the_fetched_layers_urls_not_the_layers(client, path, park):
     page = client.get(path).text
     query = f"&park={park}" if park else ""
     fetched = _config(page)["fetched"]
     assert fetched == {
         "idle": f"/api/supervision/idle?format=geojson&per=parcel{query}",
         "grades": f"/api/evaluation?format=geojson{query}",
+        # the key projects behind plan or with overdue problems (重点项目预警)
+        "alerts": f"/api/projects/alerts?park={park}" if park else "/api/projects/alerts",
     }
     # no embedded collection is either layer (their features carry a stage or a grade)
     for fc in _embedded(page):
@@ -124,7 +126,7 @@ def test_a_served_map_carries_the_supervision_layers_urls_not_the_layers(client,
         assert response.status_code == 200, (url, response.text)
         assert response.headers["content-type"].startswith("application/geo+json")
         features = response.json()["features"]
-        assert features, f"the sample has {key} land"
+        assert features, f"the sample has {key} in every park"
         if park:
             assert {f["properties"]["park"] for f in features} == {park}
 

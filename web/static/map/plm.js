@@ -21,7 +21,7 @@
     var CLASS_OF = {
         parcels: "plm-parcel", buildings: "plm-building", projects: "plm-project",
         parks: "plm-park", context: "plm-context", candidates: "plm-candidate",
-        idle: "plm-idle", grades: "plm-grade"
+        idle: "plm-idle", grades: "plm-grade", alerts: "plm-alert"
     };
     var LANGS = ["both", "zh", "en"];
 
@@ -93,6 +93,7 @@
         buildings: ["厂房与项目", "Buildings and projects"], projects: ["厂房与项目", "Buildings and projects"],
         context: ["现状要素", "Context"], candidates: ["供地分析", "Availability"],
         idle: ["土地监管", "Land supervision"], grades: ["土地监管", "Land supervision"],
+        alerts: ["厂房与项目", "Buildings and projects"],
         parks: ["园区", "Parks"]
     };
     var baseUpdate = L.Control.Layers.prototype._update;
@@ -268,6 +269,10 @@
             var grade = (c.grades || {})[p.grade] || c.noData;
             return {color: "#263238", weight: 1, opacity: 0.9, fill: true, fillColor: grade, fillOpacity: 0.8};
         }
+        if (kind === "alerts") {
+            // An outline only: a click inside the site still reaches the project under it.
+            return {color: c.alert || "#d7191c", weight: 3.5, opacity: 1, fill: false, dashArray: null};
+        }
         var ctx = L.extend({weight: 2, color: "#374151", fillOpacity: 0.15}, c.context[view] || {});
         ctx.radius = 5;
         ctx.fill = ctx.fillColor !== undefined;
@@ -383,6 +388,13 @@
             if (low.length) { rows.push(row("低效用地", "Low efficiency", esc(low.join(", ")))); }
             rows.push(row("面积", "Area", area(p.area_m2)));
             actions.push(link(links.history, p.parcel_code, "地块历史", "History"));
+        } else if (kind === "alerts") {
+            rows.push(row("项目", "Project", "<b>" + esc(p.name) + "</b>"));
+            rows.push(row("编号", "Code", esc(p.project_code)));
+            rows.push(row("园区", "Park", pair(n.parks, p.park)));
+            rows.push(row("预警原因", "Why", alertReasons(p).join("<br>") || DASH));
+            if (p.as_of) { rows.push(row("截至", "As of", esc(p.as_of))); }
+            actions.push(link(links.projectPage, p.project_code, "项目页", "Project page"));
         } else if (kind === "candidates") {
             var members = codes(p.members);
             rows.push(row("排名", "Rank", "<b>" + esc(p.rank) + "</b>"));
@@ -407,6 +419,27 @@
         return '<table class="plm-table">' + rows.join("") + "</table>" +
             (actions.length ? '<div class="plm-links">' + actions.join(" · ") + "</div>" : "");
     };
+
+    // Why a key project is marked: behind plan, overdue problems, late milestones.
+    function alertReasons(p) {
+        var out = [], pctDone = num(p.completion_to_date_pct), short = num(p.shortfall_share);
+        var overdue = num(p.overdue_problems) || 0, late = num(p.milestones_late) || 0;
+        if (p.behind === true || p.behind === "true") {
+            out.push('<span class="plm-short">' + bi("投资滞后", "Behind plan") + "</span>：" +
+                bi("序时完成", "done") + " " + (pctDone === null ? DASH : fmt(pctDone, 1) + "%") +
+                (short === null ? "" : "，" + bi("缺口", "short") + " " + fmt(100 * short, 1) + "%"));
+        }
+        if (overdue > 0) {
+            var days = num(p.max_days_overdue);
+            out.push('<span class="plm-short">' + bi("逾期问题", "Overdue problems") + "</span>：" +
+                fmt(overdue, 0) + " " + bi("个", "") +
+                (days === null ? "" : "，" + bi("最长逾期", "longest") + " " + fmt(days, 0) + " " + bi("天", "days")));
+        }
+        if (late > 0) {
+            out.push(bi("节点滞后", "Milestones late") + "：" + fmt(late, 0) + " " + bi("个", ""));
+        }
+        return out;
+    }
 
     function targetText(t) {
         if (!t || !t.target_set) { return bi("未设目标", "no target set"); }
@@ -568,6 +601,19 @@
             sub.bindTooltip(esc(p.parcel_code) + " " + bi(stageName[0], stageName[1]), tip);
         } else if (kind === "grades") {
             sub.bindTooltip(esc(p.parcel_code) + " · " + esc(p.grade), tip);
+        } else if (kind === "alerts") {
+            sub.bindTooltip(esc(p.project_code) + " " + esc(p.name) + " · " + bi("预警", "alert"), tip);
+            // A marker at the site's centre, with the same popup, stays visible from afar.
+            sub.on("add", function () {
+                var centre = sub.getCenter ? sub.getCenter() : sub.getLatLng();
+                sub._plmMarker = L.marker(centre, {
+                    icon: L.divIcon({className: "plm-alert-marker", html: "!", iconSize: [22, 22],
+                        iconAnchor: [11, 11]}),
+                    keyboard: true, title: (p.project_code || "") + " " + (p.name || ""), riseOnHover: true
+                }).bindPopup(function () { return self.popup(kind, p, view); }, self.popupOptions())
+                    .addTo(sub._map);
+            });
+            sub.on("remove", function () { if (sub._plmMarker) { sub._plmMarker.remove(); } });
         } else if (kind === "candidates") {
             sub.bindTooltip("#" + esc(p.rank), {permanent: true, direction: "center",
                 className: "plm-rank", interactive: false});
@@ -800,7 +846,7 @@
         // Small layers stay clickable above the parcels, and boundaries stay visible,
         // whatever order the layer control adds layers in.
         function keepInFront() {
-            ["candidates", "projects", "buildings", "parks"].forEach(function (key) {
+            ["candidates", "projects", "buildings", "alerts", "parks"].forEach(function (key) {
                 var layer = layers[key];
                 if (layer && map.hasLayer(layer) && layer.bringToFront) { layer.bringToFront(); }
             });
