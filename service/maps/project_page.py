@@ -1,44 +1,29 @@
-"""A key project's page (重点项目): its figures, milestones and parcels, each parcel with a
-link to its history and the project with a link to its place on the park map."""
+"""A key project's page at its map address (``/map/projects/{project_code}``, where the
+maps' popups link): the same page as ``/projects/{project_code}``
+(:mod:`service.projects.page`) for the current year — its figures, plan vs actual,
+milestones, problems, visits and parcels, each parcel with a link to its history and the
+project with a link to its place on the park map."""
 
 from __future__ import annotations
 
-import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from maps.style import PARCEL_STATUSES, PROJECT_STATUSES
-from parks.errors import NotFound
-from parks.units import M2_PER_MU
-from service.pages.templates import templates
-from service.reads import queries as reads
+from service.projects.page import project_page_html as key_project_page_html
+from service.projects.summary import project_summary
+from service.settings import get_settings
 
 
-def project_page_html(conn: Connection, *, project_code: str, storage_srid: int) -> str:
-    """Render the page of project *project_code*; :class:`NotFound` when there is none."""
-    projects = json.loads(reads.projects_geojson(conn))["features"]
-    found = [f["properties"] for f in projects if f["properties"]["project_code"] == project_code]
-    if not found:
-        raise NotFound(f"project_code: no project {project_code!r}")
-    project = found[0]
-    codes = list(project.get("parcel_codes") or [])
-    parcels = json.loads(
-        reads.parcels_geojson(
-            conn, storage_srid=storage_srid, codes=codes, limit=max(len(codes), 1)
-        )
-    )["features"]
-    parks = {p["code"]: p for p in reads.list_parks(conn)}
-    status = PROJECT_STATUSES.get(project["status"], (project["status"], "", "#777", False))
-    return (
-        templates()
-        .get_template("project.html")
-        .render(
-            project=project,
-            park=parks.get(project["park"], {"code": project["park"]}),
-            status=status,
-            parcels=[f["properties"] for f in parcels],
-            parcel_statuses=PARCEL_STATUSES,
-            site_mu=(project.get("site_area_m2") or 0) / M2_PER_MU,
-            m2_per_mu=M2_PER_MU,
-        )
-    )
+def project_page_html(
+    conn: Connection, *, project_code: str, storage_srid: int, today: date | None = None
+) -> str:
+    """Render the page of project *project_code* for the year of *today* (default: today
+    in ``PARKS_TIMEZONE``); :class:`NotFound` when there is none. *storage_srid* is not
+    needed (the parcels' shapes come in EPSG:4326) and kept for the callers."""
+    del storage_srid
+    if today is None:
+        today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    summary = project_summary(conn, project_code=project_code, today=today, with_shapes=True)
+    return key_project_page_html(summary, today=today)
