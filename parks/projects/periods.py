@@ -131,3 +131,18 @@ def week_period(value: str | None, *, today: date) -> Period:
     label = f"{year:04d}-W{week:02d}"
     last = first + timedelta(days=6)
     return Period(label=label, first_day=first, last_day=last, as_of=min(last, max(first, today)))
+
+
+def last_complete_month(today: date) -> tuple[int, int]:
+    """(year, month) of the last complete month on *today*: the month before today's, or
+    today's own month on its last day — the month the rhythm's outputs default to."""
+    if (today + timedelta(days=1)).month != today.month:
+        return today.year, today.month
+    previous = today.replace(day=1) - timedelta(days=1)
+    return previous.year, previous.month
+
+
+def last_complete_month_label(today: date) -> str:
+    """:func:`last_complete_month` as ``YYYY-MM``."""
+    year, month = last_complete_month(today)
+    return f"{year:04d}-{month:02d}"

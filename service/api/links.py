@@ -259,6 +259,27 @@ LINKS: tuple[Link, ...] = (
         {"path.project_code": "$response.body#/features/0/id"},
     ),
     Link(
+        "ProjectSummary",
+        ("GET", "/api/projects", "200"),
+        ("GET", "/api/projects/{project_code}"),
+        "the first project's plan against actual, milestones, problems, visits and parcels",
+        {"path.project_code": "$response.body#/features/0/id"},
+    ),
+    Link(
+        "ListedProjectPage",
+        ("GET", "/api/projects/progress", "200"),
+        ("GET", "/projects/{project_code}"),
+        "the first listed project's page",
+        {"path.project_code": "$response.body#/projects/0/project_code"},
+    ),
+    Link(
+        "ListedProjectProblems",
+        ("GET", "/api/projects/progress", "200"),
+        ("GET", "/api/projects/{project_code}/problems"),
+        "the first listed project's problems",
+        {"path.project_code": "$response.body#/projects/0/project_code"},
+    ),
+    Link(
         "GetLayer",
         ("GET", "/api/layers", "200"),
         ("GET", "/api/layers/{name}"),

@@ -48,8 +48,8 @@ def projects_dispatch(
     project's investment of the month and to date against plan, milestones due and met,
     new and overdue problems, projects behind plan first; totals per park and per
     industry chain."""
-    from parks.projects.periods import month_period
-    from service.projects.dispatch import dispatch_report, last_complete_month, summary_line
+    from parks.projects.periods import last_complete_month_label, month_period
+    from service.projects.dispatch import dispatch_report, summary_line
     from service.reads.queries import check_park
 
     settings = get_settings()
@@ -57,7 +57,7 @@ def projects_dispatch(
     today = datetime.now(zone).date()
     try:
         period = month_period(
-            month if month is not None else last_complete_month(today), today=today
+            month if month is not None else last_complete_month_label(today), today=today
         )
     except InvalidParameter as exc:
         raise typer.BadParameter(

@@ -29,10 +29,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parks.projects.periods import Period, quarter_period, year_period
+from parks.projects.periods import Period, last_complete_month, quarter_period, year_period
 from parks.projects.scoring import mean_ranking, mean_score, round_half_up
 from service.db.sqlfiles import sql
-from service.projects.ranking import last_complete_month, score_quarter
+from service.projects.ranking import score_quarter
 from service.projects.settings import settings_in_force
 
 #: The counts of projects per park, as the answer names them.

@@ -21,10 +21,9 @@ document (:mod:`service.projects.dispatch_docx`) and the page
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -76,15 +75,6 @@ PROBLEM_LISTS: tuple[tuple[str, str], ...] = (
     ("new_problems", "本月新增"),
     ("overdue_problems", "逾期未解决"),
 )
-
-
-def last_complete_month(today: date) -> str:
-    """The default month of the rhythm's reports (``YYYY-MM``): the month before *today*'s,
-    or *today*'s own month on its last day."""
-    if today.day == calendar.monthrange(today.year, today.month)[1]:
-        return f"{today.year:04d}-{today.month:02d}"
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
 
 
 @cache

@@ -18,7 +18,6 @@ that starts after today, or before 1990, is refused.
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parks.errors import InvalidParameter
-from parks.projects.periods import month_period, year_period
+from parks.projects.periods import last_complete_month, month_period, year_period
 from parks.vocabulary import PROJECT_STATUS_NAMES_ZH, ProjectStatus
 from service.db.sqlfiles import sql
 from service.projects.settings import settings_in_force
@@ -80,16 +79,6 @@ class ProgressFilters:
     official: str | None = None
     behind: bool | None = None
     overdue: bool | None = None
-
-
-def last_complete_month(today: date) -> tuple[int, int]:
-    """(year, month) of the last complete month on *today*: the month before today's, or
-    today's month on its last day."""
-    if today.day == calendar.monthrange(today.year, today.month)[1]:
-        return today.year, today.month
-    if today.month == 1:
-        return today.year - 1, 12
-    return today.year, today.month - 1
 
 
 def progress_month(year: int | None, month: str | None, *, today: date) -> ProgressMonth:

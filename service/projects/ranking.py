@@ -12,13 +12,13 @@ it runs (``D``). Money 万元, rates fractions of 1, scores 0..100 with 2 decima
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parks.projects.periods import Period, quarter_period
+from parks.projects.periods import Period, last_complete_month, quarter_period
 from parks.projects.scoring import (
     RATE_DIGITS,
     competition_ranks,
@@ -33,15 +33,6 @@ from parks.projects.scoring import (
 from parks.projects.vocabulary import CRITERION_NAMES_ZH, AssignmentRole, Criterion
 from service.db.sqlfiles import sql
 from service.projects.settings import settings_in_force
-
-
-def last_complete_month(today: date) -> tuple[int, int]:
-    """(year, month) of the last complete month: the month before *today*'s, or
-    *today*'s own on its last day."""
-    if (today + timedelta(days=1)).month != today.month:
-        return today.year, today.month
-    previous = today.replace(day=1) - timedelta(days=1)
-    return previous.year, previous.month
 
 
 def default_quarter(today: date) -> str:

@@ -20,10 +20,10 @@ import support_people as people
 from sqlalchemy import text
 
 from maps.style import LAYER_TITLES
+from parks.projects.periods import last_complete_month
 from parks.projects.rules import is_behind_plan
 from service.db.engine import make_engine
 from service.maps.project_marks import project_marks
-from service.projects.progress import last_complete_month
 
 pytestmark = pytest.mark.e2e
 

@@ -20,10 +20,10 @@ import pytest
 import support_projects as sp
 from docx import Document
 
-from parks.projects.periods import month_period
+from parks.projects.periods import last_complete_month_label, month_period
 from parks.projects.rules import is_behind_plan, judge_milestone, problem_is_overdue
 from service.db.engine import make_engine
-from service.projects.dispatch import TOTAL_COLUMNS, dispatch_report, last_complete_month
+from service.projects.dispatch import TOTAL_COLUMNS, dispatch_report
 from service.projects.dispatch_docx import write_docx
 from service.projects.dispatch_xlsx import SHEETS, TITLE_ROWS, write_xlsx
 
@@ -399,7 +399,7 @@ def test_while_the_month_runs_it_is_judged_as_of_today(engine):
     ],
 )
 def test_the_default_month_is_the_last_complete_one(today, month):
-    assert last_complete_month(today) == month
+    assert last_complete_month_label(today) == month
 
 
 # --- the files --------------------------------------------------------------------------------

@@ -15,11 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BeforeValidator
 from sqlalchemy import Connection, text
 
-from parks.projects.periods import Period, month_period
+from parks.projects.periods import Period, last_complete_month_label, month_period
 from service.api.deps import ReadConnDep, ReaderDep, SettingsDep
 from service.api.params import READ_ERRORS, TodayDep
 from service.pages.csp import CspNonceDep
-from service.projects.dispatch import dispatch_report, last_complete_month
+from service.projects.dispatch import dispatch_report
 from service.projects.dispatch_docx import write_docx
 from service.projects.dispatch_page import dispatch_page_html
 from service.projects.dispatch_xlsx import write_xlsx
@@ -59,7 +59,9 @@ async def dispatch_month(
 ) -> Period:
     """``month`` as a period judged as of its last day (today while it runs); a month
     after the current one (in ``PARKS_TIMEZONE``) is refused naming ``month``."""
-    return month_period(month if month is not None else last_complete_month(today), today=today)
+    return month_period(
+        month if month is not None else last_complete_month_label(today), today=today
+    )
 
 
 def dispatch_park(
