@@ -530,6 +530,7 @@ SECTION_ORDER = (
     "scale",
     "soak",
     "supervision",
+    "projects",
 )
 
 

@@ -45,6 +45,7 @@ PARTS: dict[str, str] = {
     "scale": "scale_figures",
     "soak": "soak",
     "supervision": "supervision",
+    "projects": "projects",
 }
 
 
