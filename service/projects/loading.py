@@ -38,11 +38,10 @@ from parks.projects.vocabulary import (
 )
 from service.supervision.loading import (
     Field,
-    column_as_given,
+    LayerCheck,
     layer_fields,
-    object_series,
+    record_named,
     record_rows,
-    typed_values,
 )
 from service.supervision.records import TABLE_KEYS, Written, put_versions
 
@@ -172,14 +171,6 @@ def rhythm_layers(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     return {name: frames[name] for name in LAYERS if name in frames}
 
 
-def _where(layer: str, frame: pd.DataFrame, index) -> str:
-    """How a problem names a record: its layer, its row in the layer and its key."""
-    table = LAYERS[layer][0]
-    key = [frame.at[index, k] for k in TABLE_KEYS[table]]
-    shown = "/".join("?" if v is None else str(v) for v in key)
-    return f"{layer} row {frame.index.get_loc(index) + 1} ({shown})"
-
-
 def _shown(number: float) -> str:
     """A number as a problem shows it: whole numbers without a point, others as given."""
     number = float(number)
@@ -261,32 +252,11 @@ def rhythm_records(layers: Mapping[str, pd.DataFrame]) -> tuple[Records, list[st
     problems: list[str] = []
     for layer, raw in layers.items():
         table, fields = LAYERS[layer]
-        raw = raw.reset_index(drop=True)
-        frame = pd.DataFrame(index=raw.index)
-        found: list[tuple[int, str]] = []  # (row, what is wrong with it)
-
-        def flag(rows: pd.Series, say, found=found) -> None:
-            found.extend((int(i), say(int(i))) for i in np.flatnonzero(rows.to_numpy(dtype=bool)))
-
-        for f in fields:
-            given = (
-                column_as_given(raw[f.name], f.kind)
-                if f.name in raw
-                else object_series([None] * len(raw), raw.index)
-            )
-            values, wrong = typed_values(given.astype(object), f.kind)
-            frame[f.name] = values.astype(object)
-            flag(wrong, lambda i, f=f, given=given: f"{f.name} {given[i]!r} is not a {f.kind}")
-            if f.required:
-                flag(given.isna(), lambda i, f=f: f"{f.name} is missing")
+        check = LayerCheck(raw, table, fields)
+        frame = check.frame
         for (coded_layer, column), allowed in CODES.items():
             if coded_layer == layer:
-                given = frame[column]
-                choices = ", ".join(sorted(allowed))
-                flag(
-                    given.notna() & ~given.isin(allowed),
-                    lambda i, c=column, g=given, ch=choices: f"unknown {c} {g[i]!r}; one of {ch}",
-                )
+                check.flag_unknown(column, allowed)
         for (bounded_layer, column), (low, high) in BOUNDS.items():
             if bounded_layer == layer:
                 value = pd.to_numeric(frame[column], errors="coerce").astype(float)
@@ -296,13 +266,13 @@ def rhythm_records(layers: Mapping[str, pd.DataFrame]) -> tuple[Records, list[st
                 if high is not None:
                     out |= value > high
                 span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-                flag(
+                check.flag(
                     out,
                     lambda i, c=column, s=span, v=value: f"{c} {_shown(v[i])} must be {s}",
                 )
         if "official_code" in frame:
             code = frame["official_code"]
-            flag(
+            check.flag(
                 code.map(lambda c: c is not None and not OFFICIAL_CODE.fullmatch(c)),
                 lambda i, code=code: (
                     f"official_code {code[i]!r}: a letter or digit, then letters, digits, "
@@ -310,14 +280,9 @@ def rhythm_records(layers: Mapping[str, pd.DataFrame]) -> tuple[Records, list[st
                 ),
             )
         for rows, say in _rules(layer, frame):
-            flag(rows, say)
-        keys = list(TABLE_KEYS[table])
-        complete = frame[keys].notna().all(axis=1)
-        flag(
-            complete & frame[keys].astype(str).duplicated(keep="first"),
-            lambda i: "its key is given twice in the layer",
-        )
-        problems += [f"{_where(layer, frame, i)}: {said}" for i, said in sorted(found)]
+            check.flag(rows, say)
+        check.flag_repeated_keys(list(TABLE_KEYS[table]))
+        problems += check.problems(layer)
         records[layer] = frame
     return records, problems
 
@@ -377,12 +342,13 @@ def rhythm_problems(conn: Connection, records: Records) -> list[str]:
         checks = [("project_code", "project", projects)] if "project_code" in frame else []
         if layer != "project_officials" and "official_code" in frame:
             checks.append(("official_code", "official", officials))
+        table = LAYERS[layer][0]
         for column, noun, known in checks:
             given = frame[column]
             for i in np.flatnonzero((given.notna() & ~given.isin(known)).to_numpy()):
                 problems.append(
-                    f"{_where(layer, frame, frame.index[i])}: {column}: unknown {noun} "
-                    f"{given.iloc[i]!r}"
+                    f"{record_named(layer, table, frame, frame.index[i])}: {column}: "
+                    f"unknown {noun} {given.iloc[i]!r}"
                 )
     return problems
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -231,30 +231,24 @@ def typed_values(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     return object_series(list(out), values.index), present & ~ok
 
 
-def _where(layer: str, frame: pd.DataFrame, index) -> str:
-    """How a problem names a record: its row in the layer and its key."""
-    table = LAYERS[layer][0]
+def record_named(layer: str, table: str, frame: pd.DataFrame, index) -> str:
+    """How a problem names a record of *layer* (loaded into *table*): its row in the layer
+    and its key."""
     key = [frame.at[index, k] for k in TABLE_KEYS[table]]
     shown = "/".join("?" if v is None else str(v) for v in key)
     return f"{layer} row {frame.index.get_loc(index) + 1} ({shown})"
 
 
-def supervision_records(layers: Mapping[str, pd.DataFrame]) -> tuple[Records, list[str]]:
-    """Each layer's records as the table's columns take them (see :data:`Records`;
-    columns a layer lacks are None), and the problems of their values: a missing required
-    field, a value of the wrong kind, an unknown code, a key given twice. Vectorised: a
+class LayerCheck:
+    """One layer's values typed by its *fields* (``frame``: the table's columns, a column
+    the layer lacks all None) and what is wrong with them, row by row. Vectorised: a
     problem costs a sentence, a good record nothing in Python."""
-    records: Records = {}
-    problems: list[str] = []
-    for layer, raw in layers.items():
-        table, fields = LAYERS[layer]
+
+    def __init__(self, raw: pd.DataFrame, table: str, fields: tuple[Field, ...]) -> None:
+        self.table = table
         raw = raw.reset_index(drop=True)
-        frame = pd.DataFrame(index=raw.index)
-        found: list[tuple[int, str]] = []  # (row, what is wrong with it)
-
-        def flag(rows: pd.Series, say, found=found) -> None:
-            found.extend((int(i), say(int(i))) for i in np.flatnonzero(rows.to_numpy(dtype=bool)))
-
+        self.frame = pd.DataFrame(index=raw.index)
+        self.found: list[tuple[int, str]] = []  # (row, what is wrong with it)
         for f in fields:
             given = (
                 column_as_given(raw[f.name], f.kind)
@@ -262,38 +256,68 @@ def supervision_records(layers: Mapping[str, pd.DataFrame]) -> tuple[Records, li
                 else object_series([None] * len(raw), raw.index)
             )
             values, wrong = typed_values(given.astype(object), f.kind)
-            frame[f.name] = values.astype(object)
-            flag(wrong, lambda i, f=f, given=given: f"{f.name} {given[i]!r} is not a {f.kind}")
+            self.frame[f.name] = values.astype(object)
+            self.flag(wrong, lambda i, f=f, given=given: f"{f.name} {given[i]!r} is not a {f.kind}")
             if f.required:
-                flag(given.isna(), lambda i, f=f: f"{f.name} is missing")
+                self.flag(given.isna(), lambda i, f=f: f"{f.name} is missing")
+
+    def flag(self, rows: pd.Series, say: Callable[[int], str]) -> None:
+        """Note ``say(row)`` for every row where *rows* is true."""
+        self.found.extend((int(i), say(int(i))) for i in np.flatnonzero(rows.to_numpy(dtype=bool)))
+
+    def flag_unknown(self, column: str, allowed: frozenset[str]) -> None:
+        """Note every given value of *column* that is not one of *allowed*."""
+        given = self.frame[column]
+        choices = ", ".join(sorted(allowed))
+        self.flag(
+            given.notna() & ~given.isin(allowed),
+            lambda i: f"unknown {column} {given[i]!r}; one of {choices}",
+        )
+
+    def flag_repeated_keys(self, keys: list[str]) -> None:
+        """Note every row whose (complete) key an earlier row gave already."""
+        complete = self.frame[keys].notna().all(axis=1)
+        self.flag(
+            complete & self.frame[keys].astype(str).duplicated(keep="first"),
+            lambda i: "its key is given twice in the layer",
+        )
+
+    def problems(self, layer: str) -> list[str]:
+        """The problems noted, in row order, each naming the layer, row and record."""
+        return [
+            f"{record_named(layer, self.table, self.frame, i)}: {said}"
+            for i, said in sorted(self.found)
+        ]
+
+
+def supervision_records(layers: Mapping[str, pd.DataFrame]) -> tuple[Records, list[str]]:
+    """Each layer's records as the table's columns take them (see :data:`Records`;
+    columns a layer lacks are None), and the problems of their values: a missing required
+    field, a value of the wrong kind, an unknown code, a key given twice."""
+    records: Records = {}
+    problems: list[str] = []
+    for layer, raw in layers.items():
+        table, fields = LAYERS[layer]
+        check = LayerCheck(raw, table, fields)
+        frame = check.frame
         if layer == "supply_contracts":
             frame["supply_mode"] = object_series(
                 [_SUPPLY_MODES_ZH.get(m, m) for m in frame["supply_mode"].tolist()], frame.index
             )
         for (coded_layer, column), allowed in CODES.items():
             if coded_layer == layer:
-                given = frame[column]
-                choices = ", ".join(sorted(allowed))
-                flag(
-                    given.notna() & ~given.isin(allowed),
-                    lambda i, c=column, g=given, ch=choices: f"unknown {c} {g[i]!r}; one of {ch}",
-                )
+                check.flag_unknown(column, allowed)
         if "enterprise_code" in frame:
             code = frame["enterprise_code"]
-            flag(
+            check.flag(
                 code.map(lambda c: c is not None and not ENTERPRISE_CODE.fullmatch(c)),
                 lambda i, code=code: (
                     f"enterprise_code {code[i]!r}: digits, capital letters and '-' only, "
                     "1–40 of them"
                 ),
             )
-        keys = list(TABLE_KEYS[table])
-        complete = frame[keys].notna().all(axis=1)
-        flag(
-            complete & frame[keys].astype(str).duplicated(keep="first"),
-            lambda i: "its key is given twice in the layer",
-        )
-        problems += [f"{_where(layer, frame, i)}: {said}" for i, said in sorted(found)]
+        check.flag_repeated_keys(list(TABLE_KEYS[table]))
+        problems += check.problems(layer)
         records[layer] = frame
     return records, problems
 
@@ -374,17 +398,21 @@ def supervision_problems(conn: Connection, records: Records) -> list[str]:
 
     problems = []
     for layer, frame in records.items():
+        table = LAYERS[layer][0]
         for column, noun, values in refers[layer]:
             given = frame[column]
             for i in np.flatnonzero((given.notna() & ~given.isin(values)).to_numpy()):
-                problems.append(f"{_where(layer, frame, i)}: unknown {noun} {given[i]!r}")
+                problems.append(
+                    f"{record_named(layer, table, frame, i)}: unknown {noun} {given[i]!r}"
+                )
         if layer == "supply_contracts":
             elsewhere = frame["park"].isin(parks) & frame["parcel_code"].isin(parcel_park)
             elsewhere &= frame["parcel_code"].map(parcel_park) != frame["park"]
             for i in np.flatnonzero(elsewhere.to_numpy()):
                 code = frame.at[i, "parcel_code"]
                 problems.append(
-                    f"{_where(layer, frame, i)}: parcel {code} is in park {parcel_park[code]!r}"
+                    f"{record_named(layer, table, frame, i)}: parcel {code} is in park "
+                    f"{parcel_park[code]!r}"
                 )
     return problems
 
