@@ -15,14 +15,12 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from docx import Document
 from docx.document import Document as DocumentType
-from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 
-from service.exports.cells import xlsx_text
+from service.exports.word import DASH, document_text, landscape_document
 from service.projects.dispatch import (
     MILESTONE_LISTS,
     NO_CHAIN_ZH,
@@ -34,48 +32,12 @@ from service.projects.dispatch import (
 from service.projects.dispatch_page import percent
 from service.supervision.report_page import num, pct
 
-DASH = "—"
-FONT_LATIN = "Times New Roman"
-FONT_CJK = "SimSun"  # 宋体: what a Chinese government document is set in
 BODY_PT = 10
 TABLE_PT = 8
 TABLE_SIZE = Pt(TABLE_PT)
 T = qn("w:t")
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 BEHIND_RGB = RGBColor(0xB4, 0x23, 0x18)
-
-
-def _text(value: Any) -> str:
-    """*value* as text a document can hold: ``—`` when empty."""
-    if value is None or value == "":
-        return DASH
-    return xlsx_text(str(value))
-
-
-def _cjk_font(style_or_run: Any, size_pt: float | None = None) -> None:
-    font = style_or_run.font
-    font.name = FONT_LATIN
-    if size_pt is not None:
-        font.size = Pt(size_pt)
-    r_pr = style_or_run.element.get_or_add_rPr()
-    r_fonts = r_pr.find(qn("w:rFonts"))
-    if r_fonts is None:
-        r_fonts = r_pr.makeelement(qn("w:rFonts"), {})
-        r_pr.append(r_fonts)
-    r_fonts.set(qn("w:eastAsia"), FONT_CJK)
-
-
-def _document() -> DocumentType:
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(15))
-    _cjk_font(doc.styles["Normal"], BODY_PT)
-    for name in ("Title", "Heading 1", "Heading 2"):
-        _cjk_font(doc.styles[name])
-    return doc
 
 
 def _table(
@@ -97,7 +59,7 @@ def _table(
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
-        run = cell.paragraphs[0].add_run(_text(header))
+        run = cell.paragraphs[0].add_run(document_text(header))
         run.bold = True
         run.font.size = TABLE_SIZE
     prototypes: dict[tuple[bool, bool], Any] = {}
@@ -127,7 +89,7 @@ def _table(
         is_marked = index < len(marked) and marked[index]
         tr = deepcopy(prototype(is_bold, is_marked))
         for t, value in zip(tr.iter(T), values, strict=True):
-            t.text = _text(value)
+            t.text = document_text(value)
         tbl.append(tr)
     doc.add_paragraph()
 
@@ -237,7 +199,7 @@ def _problems(doc: DocumentType, projects: Sequence[Mapping[str, Any]]) -> None:
 
 def write_docx(report: Mapping[str, Any], out: Path | BinaryIO) -> None:
     """Write *report* to the Word document *out* (.docx: a path or a binary file)."""
-    doc = _document()
+    doc = landscape_document(body_pt=BODY_PT)
     totals = report["totals"]
     scope = ""
     if report.get("park"):

@@ -13,55 +13,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from docx import Document
 from docx.document import Document as DocumentType
-from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
 
-from service.exports.cells import xlsx_text
+from service.exports.word import DASH, document_text, landscape_document, set_cjk_font
 from service.supervision.report import SUMMARY_COLUMNS, summary_rows
 from service.supervision.report_page import commitment, figure, gap, num, pct, signed
 
-DASH = "—"
-FONT_LATIN = "Times New Roman"
-FONT_CJK = "SimSun"  # 宋体: what a Chinese government document is set in
 BODY_PT = 10
 TABLE_PT = 8
-
-
-def _text(value: Any) -> str:
-    """*value* as text a document can hold: ``—`` when empty."""
-    if value is None or value == "":
-        return DASH
-    return xlsx_text(str(value))
-
-
-def _cjk_font(style_or_run: Any, size_pt: float | None = None) -> None:
-    font = style_or_run.font
-    font.name = FONT_LATIN
-    if size_pt is not None:
-        font.size = Pt(size_pt)
-    r_pr = style_or_run.element.get_or_add_rPr()
-    r_fonts = r_pr.find(qn("w:rFonts"))
-    if r_fonts is None:
-        r_fonts = r_pr.makeelement(qn("w:rFonts"), {})
-        r_pr.append(r_fonts)
-    r_fonts.set(qn("w:eastAsia"), FONT_CJK)
-
-
-def _document() -> DocumentType:
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(15))
-    _cjk_font(doc.styles["Normal"], BODY_PT)
-    for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
-        _cjk_font(doc.styles[name])
-    return doc
 
 
 def _table(
@@ -78,15 +38,15 @@ def _table(
     table.style = "Table Grid"
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
-        run = cell.paragraphs[0].add_run(_text(header))
+        run = cell.paragraphs[0].add_run(document_text(header))
         run.bold = True
-        _cjk_font(run, TABLE_PT)
+        set_cjk_font(run, TABLE_PT)
     for index, row in enumerate(rows):
         cells = table.add_row().cells
         for column, (cell, value) in enumerate(zip(cells, row, strict=True)):
             paragraph = cell.paragraphs[0]
-            run = paragraph.add_run(_text(value))
-            _cjk_font(run, TABLE_PT)
+            run = paragraph.add_run(document_text(value))
+            set_cjk_font(run, TABLE_PT)
             run.bold = bold_last and index == len(rows) - 1
             if column in numeric:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -362,7 +322,9 @@ def _evaluation(doc: DocumentType, s: Mapping[str, Any]) -> None:
 
 def write_docx(report: Mapping[str, Any], out: Path) -> None:
     """Write *report* to the Word document *out* (.docx)."""
-    doc = _document()
+    doc = landscape_document(
+        body_pt=BODY_PT, headings=("Title", "Heading 1", "Heading 2", "Heading 3")
+    )
     doc.add_heading(f"园区土地监管月调度（{report['month_zh']}）", level=0)
     doc.add_paragraph(
         f"截至 {report['as_of']}；与上月（{report['previous_as_of']}）对比。面积为 CGCS2000 "

@@ -320,6 +320,7 @@ def _source_answers(caller: Caller, land) -> dict[tuple[str, str, str], Answer]:
         ("GET", "/api/parcels", None, None),
         ("GET", "/api/parks", None, None),
         ("GET", "/api/projects", None, None),
+        ("GET", "/api/projects/progress", None, None),
         ("GET", "/api/layers", None, None),
         ("GET", "/ogc/styles", None, None),
         ("PUT", "/api/targets/{park}", {"park": "gaoxin"}, {"min_reserve_mu": 0}),

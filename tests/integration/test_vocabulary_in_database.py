@@ -12,6 +12,13 @@ from sqlalchemy import text
 from support_reads import connect, database_url
 from support_roles import owner_url
 
+from parks.projects.vocabulary import (
+    AssignmentRole,
+    Milestone,
+    ProblemCategory,
+    ProblemStatus,
+    VisitKind,
+)
 from parks.supervision.records import BatchKind, ProgressKind
 from parks.vocabulary import (
     ChangeKind,
@@ -43,6 +50,12 @@ CHECKS: dict[tuple[str, str], set[str]] = {
     ("supply_contract", "supply_contract_mode"): {m.value for m in SupplyMode},
     ("site_progress", "site_progress_kind"): {k.value for k in ProgressKind},
     ("approval_batch", "approval_batch_kind"): {k.value for k in BatchKind},
+    ("project_assignment", "project_assignment_role"): {r.value for r in AssignmentRole},
+    ("project_plan_milestone", "project_plan_milestone_known"): {m.value for m in Milestone},
+    ("project_milestone_reached", "project_milestone_reached_known"): {m.value for m in Milestone},
+    ("project_visit", "project_visit_kind"): {k.value for k in VisitKind},
+    ("project_problem", "project_problem_category"): {c.value for c in ProblemCategory},
+    ("project_problem", "project_problem_status"): {s.value for s in ProblemStatus},
 }
 
 
