@@ -19,6 +19,9 @@ pytestmark = pytest.mark.e2e
 CODE = "ZZ-PAGE-01"
 YEAR = 2025
 HOSTILE = '<img src=x onerror="window.__hit=1">'
+#: Hostile text in the project's own fields and the official's title.
+SCRIPT = "</script><script>window.__hit=2</script>"
+SVG = '"><svg onload="window.__hit=3">'
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +40,17 @@ def written(sample_db_url: str) -> dict:
             )
         ]
     sp.clear_records(sample_db_url)
-    sp.add_project(sample_db_url, CODE, park="caijiapo", parcel_codes=parcels)
+    sp.add_project(
+        sample_db_url,
+        CODE,
+        park="caijiapo",
+        parcel_codes=parcels,
+        name=f"{SVG} 项目",
+        industry_chain=SCRIPT,
+    )
     sp.put(
         sample_db_url,
-        project_official=[sp.official("OF-P", "王副市长", title="副市长")],
+        project_official=[sp.official("OF-P", "王副市长", title=SVG)],
         project_assignment=[sp.assignment(CODE, "OF-P")],
         project_plan_investment=sp.plan_months(CODE, YEAR, [100] * 12),
         project_plan_milestone=[sp.plan_milestone(CODE, "construction_start", date(2025, 4, 1))],
@@ -107,8 +117,11 @@ def test_the_page_shows_the_chart_the_milestones_the_problems_and_the_parcels(cl
 
 def test_the_page_escapes_the_records_and_has_no_inline_script(client):
     page = client.get(f"/projects/{CODE}", params={"year": YEAR}).text
-    assert HOSTILE not in page
-    assert "&lt;img src=x onerror=" in page
+    for markup in (HOSTILE, SCRIPT, SVG, "<svg onload", "<script>window"):
+        assert markup not in page, markup
+    assert "&lt;img src=x onerror=" in page  # a problem's description
+    assert "&lt;/script&gt;&lt;script&gt;window.__hit=2" in page  # the industry chain
+    assert "&#34;&gt;&lt;svg onload=" in page or "&quot;&gt;&lt;svg onload=" in page  # name, title
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert "src=" in tag or 'type="application/json"' in tag, tag
 
@@ -139,7 +152,7 @@ def test_the_json_summary_follows_the_contract(client, written):
         {
             "official_code": "OF-P",
             "name": "王副市长",
-            "title": "副市长",
+            "title": SVG,
             "unit": "测试管委会",
             "role": "lead",
             "role_zh": "牵头包抓",
