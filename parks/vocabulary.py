@@ -106,7 +106,7 @@ class ChangeKind(StrEnum):
     CLASS_FLAG = "class_flag"  # a land-use class counted as manufacturing land or not
     RULE_POLICY = "rule_policy"  # the rule's per-park floor or tolerance
     TARGET = "target"  # a park's minimum reserve land or vacant factory floor
-    # Land supervision's records (no parcel changes; service/supervision/records.py):
+    # Land supervision's records (no parcel changes; service/db/versioned_records.py):
     SUPERVISION = "supervision"  # supply contracts, progress, delays, approval batches
     FIGURES = "figures"  # enterprises' yearly figures (亩均效益 data) brought in
     SUPERVISION_SETTING = "supervision_setting"  # a threshold, weight or grade share

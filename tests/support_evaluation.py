@@ -20,7 +20,7 @@ from support_roles import owner_url
 from parks.operations import ChangeSetRequest
 from service.changes.apply import apply_change_set
 from service.changes.session import open_change_set
-from service.supervision.records import put_versions
+from service.db.versioned_records import put_versions
 
 STORAGE_EPSG = 4545
 M2_PER_MU = 10000.0 / 15.0

@@ -430,7 +430,7 @@ def write_records(
 ) -> None:
     """Write the records (and *settings* overrides) in change sets, as an official would."""
     from service.changes.session import open_change_set
-    from service.supervision.records import put_versions
+    from service.db.versioned_records import put_versions
 
     if contracts or progress or delays:
         with engine.begin() as conn:

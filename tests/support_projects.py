@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from service.changes.session import open_change_set
 from service.db.engine import make_engine
-from service.supervision.records import put_versions
+from service.db.versioned_records import put_versions
 
 #: The key-project record tables, in the order they are written.
 TABLE_ORDER = (

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from service.changes.session import open_change_set
 from service.db.engine import make_engine
-from service.supervision.records import put_versions
+from service.db.versioned_records import put_versions
 
 #: 亩 per m² (1 亩 = 10000/15 m² exactly).
 MU_PER_M2 = 15 / 10000

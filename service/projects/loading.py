@@ -6,7 +6,7 @@ sample's come from ``service/sample/project_rhythm.py``): ``project_officials``,
 ``project_plan_progress``, ``project_reports``, ``project_milestones_reached``,
 ``project_visits`` and ``project_problems``, their columns named as the ``project_*``
 tables' writable columns (service/db/sql/project_rhythm.sql). The loader writes them after
-the projects, through :func:`service.supervision.records.put_versions`: a record equal to
+the projects, through :func:`service.db.versioned_records.put_versions`: a record equal to
 the standing version of its key is kept, one that differs ends that version and makes a
 new one, so loading the same file twice changes nothing. A file without these layers
 loads as before.
@@ -36,6 +36,7 @@ from parks.projects.vocabulary import (
     ProblemStatus,
     VisitKind,
 )
+from service.db.versioned_records import TABLE_KEYS, Written, put_versions
 from service.supervision.loading import (
     Field,
     LayerCheck,
@@ -43,7 +44,6 @@ from service.supervision.loading import (
     record_named,
     record_rows,
 )
-from service.supervision.records import TABLE_KEYS, Written, put_versions
 
 #: Layer name → (table, its writable columns), in the order they are loaded.
 LAYERS: dict[str, tuple[str, tuple[Field, ...]]] = {

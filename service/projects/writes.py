@@ -9,7 +9,7 @@ and what was asked as its one operation) — which takes the city's ledger lock,
 write checks next can't change under it — then checks its record
 (:mod:`parks.projects.records` for what needs no database; here what does: the project
 exists and is of a park the official may change, the official stands, the neighbouring
-reports) and stores it with its history (:func:`service.supervision.records.put_versions`:
+reports) and stores it with its history (:func:`service.db.versioned_records.put_versions`:
 a correction ends the standing version and keeps it). Anything wrong raises —
 :class:`~parks.errors.InvalidRecord` (422, naming the field),
 :class:`~parks.errors.NotFound` (404), :class:`~parks.errors.ParkOutOfScope` (403) — and
@@ -54,8 +54,8 @@ from parks.projects.records import (
     visit_row,
 )
 from service.changes.session import open_change_set
+from service.db.versioned_records import end_versions, put_versions
 from service.projects import records
-from service.supervision.records import end_versions, put_versions
 
 #: The kind of change set a record is stored in.
 RECORD_KIND = "projects"

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, text
 
 from service.db.sqlfiles import sql
 from service.reads import queries as reads
-from service.supervision.records import settings_in_force
+from service.supervision.settings import settings_in_force
 
 
 def _mu(area_m2: float) -> float:

@@ -55,7 +55,7 @@ from parks.supervision.evaluation import (
 from parks.supervision.settings import GRADES, INDICATORS
 from parks.units import m2_to_mu
 from service.db.sqlfiles import sql
-from service.supervision.records import settings_in_force
+from service.supervision.settings import settings_in_force
 
 #: Why an enterprise with figures is not graded.
 UNGRADED_REASONS: dict[str, str] = {

@@ -17,7 +17,7 @@ money in 万元, energy in tonnes of standard coal). The steps:
    ``parcel_version.holder`` = its name, areas planar m² in EPSG:4545, 亩 beside) and the
    standard-factory floor it leases (leases in force on 31 December of the year);
 4. store — one change set of kind ``figures`` with the new enterprises and the figures as
-   standing versions (``service.supervision.records.put_versions``): a row equal to the
+   standing versions (``service.db.versioned_records.put_versions``): a row equal to the
    standing figures changes nothing, a corrected row ends the standing version and makes
    a new one (history kept). A file that changes nothing records no change set.
 
@@ -59,7 +59,7 @@ from parks.supervision.figures_columns import (
 from parks.units import m2_to_mu
 from service.changes.session import open_change_set
 from service.db.sqlfiles import sql
-from service.supervision.records import put_versions
+from service.db.versioned_records import put_versions
 
 #: ``progress(stage, done, total)``, as the CLI's progress bar takes it.
 Progress = Callable[[str, int, int], None]

@@ -22,7 +22,7 @@ from parks.errors import InvalidParameter
 from parks.supervision.idle import STAGES, Thresholds
 from parks.units import m2_to_mu
 from service.db.sqlfiles import sql
-from service.supervision.records import settings_in_force
+from service.supervision.settings import settings_in_force
 
 #: The keys of one contract's row in :func:`idle_land`, in order.
 ROW_KEYS: tuple[str, ...] = (

@@ -5,7 +5,7 @@ sample's come from ``service/sample/supervision.py``): ``enterprises``,
 ``supply_contracts``, ``site_progress``, ``idle_delays``, ``approval_batches``,
 ``approval_batch_parcels`` and ``enterprise_figures``, their columns named as the
 supervision tables' (service/db/sql/supervision.sql). The loader writes them in its own
-transaction and change set through :func:`service.supervision.records.put_versions`: a
+transaction and change set through :func:`service.db.versioned_records.put_versions`: a
 record equal to the standing version of its key is kept, one that differs ends that
 version and makes a new one, so loading the same file twice changes nothing. A file
 without these layers loads as before.
@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from service.supervision.records import TABLE_KEYS, Written, put_versions
+from service.db.versioned_records import TABLE_KEYS, Written, put_versions
 
 
 @dataclass(frozen=True)

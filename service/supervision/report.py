@@ -36,7 +36,7 @@ from service.supervision.batches import batches as batches_of
 from service.supervision.compliance import compliance as compliance_of
 from service.supervision.evaluation import evaluate
 from service.supervision.idle import idle_land
-from service.supervision.records import settings_in_force
+from service.supervision.settings import settings_in_force
 from service.supervision.unbuilt import unbuilt as unbuilt_of
 
 #: Idle stages, least to most severe.

@@ -8,7 +8,7 @@ actor, and what was asked as its one operation) — which takes the city's ledge
 what the write checks next can't change under it — then checks its record
 (``parks.supervision.records`` for what needs no database; here what does: the parcel
 stands, the contract exists, the park is one the official may change) and stores it with
-its history (:func:`service.supervision.records.put_versions`: a correction ends the
+its history (:func:`service.db.versioned_records.put_versions`: a correction ends the
 standing version and keeps it). The change set gets its zero-delta ledger row at commit.
 Anything wrong raises — :class:`~parks.errors.InvalidRecord` (422, naming the field),
 :class:`~parks.errors.NotFound` (404), :class:`~parks.errors.ParkOutOfScope` (403) — and
@@ -48,6 +48,7 @@ from parks.supervision.records import (
 from parks.supervision.settings import DEFAULTS, SettingError, check_setting, in_force
 from service.changes.session import open_change_set
 from service.db.sqlfiles import sql
+from service.db.versioned_records import end_versions, put_versions
 from service.supervision.contracts import (
     batch_detail,
     contracts,
@@ -56,7 +57,6 @@ from service.supervision.contracts import (
     progress_of,
     standing_contract,
 )
-from service.supervision.records import end_versions, put_versions
 
 #: The kind of change set a record is stored in.
 RECORD_KIND = "supervision"

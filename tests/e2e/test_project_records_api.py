@@ -27,7 +27,7 @@ from support_changes import url_for
 
 from service.audit.verify import verify
 from service.changes.session import open_change_set
-from service.supervision.records import end_versions
+from service.db.versioned_records import end_versions
 
 pytestmark = pytest.mark.e2e
 

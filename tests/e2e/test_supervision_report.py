@@ -24,7 +24,7 @@ from sqlalchemy import text
 from maps.style import LAYER_TITLES
 from service.changes.session import open_change_set
 from service.db.engine import make_engine
-from service.supervision.records import end_versions
+from service.db.versioned_records import end_versions
 from service.supervision.report_xlsx import SHEETS, TITLE_ROWS
 
 pytestmark = pytest.mark.e2e

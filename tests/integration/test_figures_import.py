@@ -27,8 +27,8 @@ from parks.errors import InvalidFiguresFile
 from service.audit.verify import verify
 from service.changes.session import open_change_set
 from service.db.engine import make_engine
+from service.db.versioned_records import put_versions
 from service.supervision.figures import import_figures, standing_figures
-from service.supervision.records import put_versions
 
 pytestmark = pytest.mark.integration
 

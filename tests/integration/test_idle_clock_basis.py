@@ -65,7 +65,7 @@ def test_a_start_and_its_correction_move_the_contract_in_and_out_of_the_list(eng
     # 2024-12-01 made; on AS_OF (before it) the site had not started
     with engine.begin() as conn:
         from service.changes.session import open_change_set
-        from service.supervision.records import end_versions, put_versions
+        from service.db.versioned_records import end_versions, put_versions
 
         cs = open_change_set(conn, kind="supervision", reason="corrected", actor="basis-test")
         end_versions(

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from parks.errors import InvalidParameter
 from service.changes.session import open_change_set
 from service.db.engine import make_engine
-from service.supervision.records import put_versions
+from service.db.versioned_records import put_versions
 from service.supervision.report import monthly_report
 from service.supervision.report_docx import write_docx
 from service.supervision.report_xlsx import SHEETS, TITLE_ROWS, write_xlsx

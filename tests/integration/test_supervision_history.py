@@ -13,7 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from service.audit.verify import verify
 from service.changes.session import open_change_set
 from service.db.engine import make_engine
-from service.supervision.records import end_versions, put_versions, settings_in_force
+from service.db.versioned_records import end_versions, put_versions
+from service.supervision.settings import settings_in_force
 
 pytestmark = pytest.mark.integration
 

@@ -18,8 +18,6 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parks.supervision.settings import in_force
-
 #: Each supervision table's key: at most one standing version per key.
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "enterprise": ("enterprise_code",),
@@ -186,12 +184,3 @@ def end_versions(
             {"at": at, "cs": change_set_id, **{k: key[k] for k in key_columns}},
         ).rowcount
     return ended
-
-
-def settings_in_force(conn: Connection) -> dict[str, Any]:
-    """Every supervision setting's value in force (the standing overrides over the
-    defaults of ``parks.supervision.settings``)."""
-    rows = conn.execute(
-        text("SELECT name, value FROM supervision_setting WHERE valid_to IS NULL")
-    ).all()
-    return in_force({r.name: r.value for r in rows})
