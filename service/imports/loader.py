@@ -554,74 +554,68 @@ def _load_projects(conn: Connection, frame) -> int:
 
 
 def _load_supervision(conn: Connection, layers: dict, report: LoadReport, actor: str) -> None:
-    """Write the supervision layers' records as standing versions: in this transaction's
-    change set (the load's register change set), else — only when some record is new or
-    differs — in a new one of kind ``supervision``. A bad record aborts the load."""
+    """Write the supervision layers' records as standing versions (:func:`_write_records`,
+    a new change set of kind ``supervision``). A bad record aborts the load."""
     records, problems = supervision_loading.supervision_records(layers)
     if problems:
         raise LoadError(problems)
     problems = supervision_loading.supervision_problems(conn, records)
     if problems:
         raise LoadError(problems)
-    change_set_id = conn.execute(
-        text("SELECT id FROM change_set WHERE txid = txid_current()")
-    ).scalar()
-    if change_set_id is None:
-        pending = supervision_loading.pending_versions(conn, records)
-        if not any(pending.values()):
-            report.supervision_added = {layer: 0 for layer in records}
-            return
-        change_set_id = open_change_set(
-            conn,
-            kind="supervision",
-            reason=f"load of {Path(report.source).name}",
-            actor=actor,
-            operations=[{"op": "load", "source": report.source, "records": pending}],
-        ).id
-    try:
-        written = supervision_loading.put_supervision(
-            conn, change_set_id=change_set_id, records=records
-        )
-    except supervision_loading.SupervisionWriteError as exc:
-        raise LoadError([str(exc)]) from exc
-    report.supervision_added = {layer: w.made for layer, w in written.items()}
-    report.supervision_replaced = {layer: w.ended for layer, w in written.items()}
-    report.change_set_id = report.change_set_id or change_set_id
+    report.supervision_added, report.supervision_replaced = _write_records(
+        conn, records, layers=supervision_loading.LAYERS, kind="supervision", report=report,
+        actor=actor,
+    )  # fmt: skip
 
 
 def _load_rhythm(conn: Connection, layers: dict, report: LoadReport, actor: str) -> None:
     """Write the key-project rhythm layers' records as standing versions, after the
-    projects: in this transaction's change set (the load's register or supervision one),
-    else — only when some record is new or differs — in a new one of kind ``projects``.
-    A bad record, or one of a project or official that does not exist, aborts the load."""
+    projects (:func:`_write_records`, a new change set of kind ``projects``). A bad record,
+    or one of a project or official that does not exist, aborts the load."""
     records, problems = rhythm_loading.rhythm_records(layers)
     if problems:
         raise LoadError(problems)
     problems = rhythm_loading.rhythm_problems(conn, records)
     if problems:
         raise LoadError(problems)
+    report.rhythm_added, report.rhythm_replaced = _write_records(
+        conn, records, layers=rhythm_loading.LAYERS, kind="projects", report=report, actor=actor
+    )
+
+
+def _write_records(
+    conn: Connection, records: dict, *, layers: dict, kind: str, report: LoadReport, actor: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Write checked *records* (layer → records; *layers*: layer → (table, fields)) as
+    standing versions in this transaction's change set (the load's register or an earlier
+    record layers' one), else — only when some record is new or differs — in a new one of
+    *kind*. Per layer, the versions made and, of those, the ones replacing a standing
+    version that differed."""
     change_set_id = conn.execute(
         text("SELECT id FROM change_set WHERE txid = txid_current() ORDER BY id LIMIT 1")
     ).scalar()
     if change_set_id is None:
-        pending = rhythm_loading.pending_versions(conn, records)
+        pending = supervision_loading.pending_versions(conn, records, layers=layers)
         if not any(pending.values()):
-            report.rhythm_added = {layer: 0 for layer in records}
-            return
+            return {layer: 0 for layer in records}, {}
         change_set_id = open_change_set(
             conn,
-            kind="projects",
+            kind=kind,
             reason=f"load of {Path(report.source).name}",
             actor=actor,
             operations=[{"op": "load", "source": report.source, "records": pending}],
         ).id
     try:
-        written = rhythm_loading.put_rhythm(conn, change_set_id=change_set_id, records=records)
-    except rhythm_loading.RhythmWriteError as exc:
+        written = supervision_loading.put_layers(
+            conn, change_set_id=change_set_id, records=records, layers=layers
+        )
+    except supervision_loading.RecordWriteError as exc:
         raise LoadError([str(exc)]) from exc
-    report.rhythm_added = {layer: w.made for layer, w in written.items()}
-    report.rhythm_replaced = {layer: w.ended for layer, w in written.items()}
     report.change_set_id = report.change_set_id or change_set_id
+    return (
+        {layer: w.made for layer, w in written.items()},
+        {layer: w.ended for layer, w in written.items()},
+    )
 
 
 def _load_targets(conn: Connection, frame, report: LoadReport) -> int:

@@ -12,10 +12,10 @@ new one, so loading the same file twice changes nothing. A file without these la
 loads as before.
 
 The functions here never open a change set: the loader decides (the load's change set
-when it has one; else, only when :func:`pending_versions` finds something to write, one
-of kind ``projects``). Problems are returned as sentences naming the layer, the row (from
-1, in the layer's order), the record's key and the column; the loader raises them as one
-``LoadError`` and stores nothing.
+when it has one; else, only when :func:`service.supervision.loading.pending_versions`
+finds something to write, one of kind ``projects``). Problems are returned as sentences
+naming the layer, the row (from 1, in the layer's order), the record's key and the
+column; the loader raises them as one ``LoadError`` and stores nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import DBAPIError
 
 from parks.projects.periods import FIRST_YEAR
 from parks.projects.vocabulary import (
@@ -36,13 +35,12 @@ from parks.projects.vocabulary import (
     ProblemStatus,
     VisitKind,
 )
-from service.db.versioned_records import TABLE_KEYS, Written, put_versions
+from service.db.versioned_records import TABLE_KEYS
 from service.supervision.loading import (
     Field,
     LayerCheck,
     layer_fields,
     record_named,
-    record_rows,
 )
 
 #: Layer name → (table, its writable columns), in the order they are loaded.
@@ -351,74 +349,3 @@ def rhythm_problems(conn: Connection, records: Records) -> list[str]:
                     f"unknown {noun} {given.iloc[i]!r}"
                 )
     return problems
-
-
-def pending_versions(conn: Connection, records: Records) -> dict[str, int]:
-    """Per layer, how many of *records* have no equal standing version (a write would make
-    a version for each): all zero means a load has nothing to write. Compared as
-    :func:`put_versions` compares, after the values are cast to the table's columns."""
-    raw = conn.connection.driver_connection
-    pending: dict[str, int] = {}
-    for layer, frame in records.items():
-        if frame.empty:
-            pending[layer] = 0
-            continue
-        table, fields = LAYERS[layer]
-        columns = [f.name for f in fields]
-        keys = TABLE_KEYS[table]
-        values = [c for c in columns if c not in keys]
-        conn.execute(text("DROP TABLE IF EXISTS pg_temp.rhythm_pending"))
-        conn.execute(
-            text(
-                "CREATE TEMPORARY TABLE rhythm_pending ON COMMIT DROP AS "
-                f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
-            )
-        )
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY rhythm_pending ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in zip(*(frame[c].tolist() for c in columns), strict=True):
-                copy.write_row(row)
-        same_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-        same_values = (
-            f"ROW({', '.join('t.' + c for c in values)}) IS NOT DISTINCT FROM "
-            f"ROW({', '.join('s.' + c for c in values)})"
-        )
-        pending[layer] = conn.execute(
-            text(
-                "SELECT count(*) FROM rhythm_pending s WHERE NOT EXISTS ("
-                f"SELECT 1 FROM {table} t WHERE t.valid_to IS NULL AND {same_key} "
-                f"AND {same_values})"
-            )
-        ).scalar_one()
-        conn.execute(text("DROP TABLE pg_temp.rhythm_pending"))
-    return pending
-
-
-class RhythmWriteError(Exception):
-    """The database refused a rhythm record (a constraint of its table); the message
-    names the layer and the database's reason."""
-
-
-def put_rhythm(conn: Connection, *, change_set_id: int, records: Records) -> dict[str, Written]:
-    """Write *records* (layer name → records) as the standing versions of their keys in
-    change set *change_set_id*, layer by layer (:func:`put_versions`). A refusal by the
-    database raises :class:`RhythmWriteError` naming the layer: the transaction is then
-    spoilt and must be rolled back, as the loader does."""
-    written = {}
-    for layer, frame in records.items():
-        table, _ = LAYERS[layer]
-        try:
-            written[layer] = put_versions(
-                conn, change_set_id=change_set_id, table=table, rows=record_rows(frame)
-            )
-        except DBAPIError as exc:
-            diag = getattr(exc.orig, "diag", None)
-            reason = getattr(diag, "message_primary", None) or str(exc.orig)
-            detail = getattr(diag, "message_detail", None)
-            raise RhythmWriteError(
-                f"{layer}: the database refused a record: {reason}"
-                + (f" ({detail})" if detail else "")
-            ) from exc
-    return written

@@ -426,17 +426,24 @@ def record_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def pending_versions(conn: Connection, records: Records) -> dict[str, int]:
+def pending_versions(
+    conn: Connection,
+    records: Records,
+    *,
+    layers: Mapping[str, tuple[str, tuple[Field, ...]]] = LAYERS,
+) -> dict[str, int]:
     """Per layer, how many of *records* have no equal standing version (a write would make
     a version for each): all zero means a load has nothing to write. Compared as
-    :func:`put_versions` compares, after the values are cast to the table's columns."""
+    :func:`put_versions` compares, after the values are cast to the table's columns.
+    *layers*: layer name → (table, fields) (the supervision layers, or the key projects'
+    of ``service.projects.loading``)."""
     raw = conn.connection.driver_connection
     pending: dict[str, int] = {}
     for layer, frame in records.items():
         if frame.empty:
             pending[layer] = 0
             continue
-        table, fields = LAYERS[layer]
+        table, fields = layers[layer]
         columns = [f.name for f in fields]
         keys = TABLE_KEYS[table]
         values = [c for c in columns if c not in keys]
@@ -472,22 +479,26 @@ def pending_versions(conn: Connection, records: Records) -> dict[str, int]:
     return pending
 
 
-class SupervisionWriteError(Exception):
-    """The database refused a supervision record (a constraint of its table); the
-    message names the layer and the database's reason."""
+class RecordWriteError(Exception):
+    """The database refused a record of a layer (a constraint of its table); the message
+    names the layer and the database's reason."""
 
 
-def put_supervision(
-    conn: Connection, *, change_set_id: int, records: Records
+def put_layers(
+    conn: Connection,
+    *,
+    change_set_id: int,
+    records: Records,
+    layers: Mapping[str, tuple[str, tuple[Field, ...]]] = LAYERS,
 ) -> dict[str, Written]:
     """Write *records* (layer name → records) as the standing versions of their keys in
-    change set *change_set_id*, layer by layer (:func:`put_versions`). A refusal by the
-    database (e.g. an agreed start before the signing) raises
-    :class:`SupervisionWriteError` naming the layer: the transaction is then spoilt and
-    must be rolled back, as the loader does."""
+    change set *change_set_id*, layer by layer (:func:`put_versions`; *layers* as
+    :func:`pending_versions` takes them). A refusal by the database (e.g. an agreed start
+    before the signing) raises :class:`RecordWriteError` naming the layer: the
+    transaction is then spoilt and must be rolled back, as the loader does."""
     written = {}
     for layer, frame in records.items():
-        table, _ = LAYERS[layer]
+        table, _ = layers[layer]
         try:
             written[layer] = put_versions(
                 conn, change_set_id=change_set_id, table=table, rows=record_rows(frame)
@@ -496,7 +507,7 @@ def put_supervision(
             diag = getattr(exc.orig, "diag", None)
             reason = getattr(diag, "message_primary", None) or str(exc.orig)
             detail = getattr(diag, "message_detail", None)
-            raise SupervisionWriteError(
+            raise RecordWriteError(
                 f"{layer}: the database refused a record: {reason}"
                 + (f" ({detail})" if detail else "")
             ) from exc
