@@ -170,7 +170,12 @@ class LoadReport:
         return out
 
 
-#: The tables a load writes (or appends to), analyzed once it has committed.
+#: The tables a load writes (or appends to), analyzed once it has committed. Not
+#: ``change_set`` and ``ledger``, which a load leaves with a row or two: statistics of a
+#: table that small have the plans kept for it (the foreign-key checks' of every version
+#: written, PL/pgSQL's) scan it whole, and they keep doing so as it grows a row a change
+#: set, until autovacuum analyzes it again; without statistics the planner assumes it is
+#: larger and looks rows up by index.
 ANALYZED_AFTER_LOAD = (
     "parcel_version",
     "park",
@@ -179,8 +184,6 @@ ANALYZED_AFTER_LOAD = (
     "project",
     "project_parcel",
     "context_feature",
-    "change_set",
-    "ledger",
     "totals_effect",
     *(table for table, _ in supervision_loading.LAYERS.values()),
     "idle_clock_basis",  # kept by the database as site_progress is written
