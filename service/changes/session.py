@@ -49,7 +49,6 @@ def open_change_set(
     The lock makes change sets commit one at a time, so each one's timestamp (taken after
     the lock) is later than every committed one's and the ledger's order is the time order.
     """
-    conn.execute(text("SELECT rule_take_ledger_lock()"))
     values = {
         "kind": kind,
         "reason": reason,
@@ -69,9 +68,13 @@ def open_change_set(
     placeholders = ", ".join(
         "CAST(:operations AS jsonb)" if name == "operations" else f":{name}" for name in values
     )
+    # One round trip: the row is made from the lock's CTE, so the lock is held before the
+    # row (and the moment change_set_written_now gives it) exists.
     row = conn.execute(
         text(
-            f"INSERT INTO change_set ({columns}) VALUES ({placeholders}) RETURNING id, committed_at"
+            "WITH locked AS (SELECT rule_take_ledger_lock()) "
+            f"INSERT INTO change_set ({columns}) SELECT {placeholders} FROM locked "
+            "RETURNING id, committed_at"
         ),
         values,
     ).one()
@@ -109,20 +112,9 @@ class PendingRule:
 
 def pending_rule(conn: Connection) -> PendingRule:
     """Read what the rule judges this transaction's changes by (:class:`PendingRule`);
-    exact when the caller holds the ledger lock."""
-    pending = conn.execute(
-        text(
-            "SELECT park, parcel_code, sum(delta_m2) AS delta FROM rule_pending "
-            "WHERE txid = txid_current() GROUP BY park, parcel_code"
-        )
-    ).all()
-    policy = conn.execute(text("SELECT per_park_floor, tolerance_m2 FROM rule_policy")).one()
-    last = conn.execute(
-        text(
-            "SELECT total_city_m2, high_water_city_m2, total_parks, high_water_parks "
-            "FROM ledger ORDER BY seq DESC LIMIT 1"
-        )
-    ).one_or_none()
+    exact when the caller holds the ledger lock. One round trip."""
+    row = conn.execute(text(sql("service.sql", "change_pending_rule.sql"))).one()
+    last = row if row.total_city_m2 is not None else None
     city = Standing(last.total_city_m2, last.high_water_city_m2) if last else Standing(0.0, 0.0)
     parks = {}
     if last:
@@ -133,18 +125,20 @@ def pending_rule(conn: Connection) -> PendingRule:
     delta_by_park: dict[str, float] = {}
     delta_by_parcel: dict[str, float] = {}
     parcel_park: dict[str, str] = {}
-    for row in pending:
-        delta_by_park[row.park] = delta_by_park.get(row.park, 0.0) + row.delta
-        delta_by_parcel[row.parcel_code] = delta_by_parcel.get(row.parcel_code, 0.0) + row.delta
-        parcel_park[row.parcel_code] = row.park
+    for park, parcel_code, delta in zip(
+        row.parks or (), row.parcel_codes or (), row.deltas_m2 or (), strict=True
+    ):
+        delta_by_park[park] = delta_by_park.get(park, 0.0) + delta
+        delta_by_parcel[parcel_code] = delta_by_parcel.get(parcel_code, 0.0) + delta
+        parcel_park[parcel_code] = park
     return PendingRule(
         city=city,
         parks=parks,
         delta_by_park=delta_by_park,
         delta_by_parcel=delta_by_parcel,
         parcel_park=parcel_park,
-        per_park_floor=policy.per_park_floor,
-        tolerance_m2=policy.tolerance_m2,
+        per_park_floor=row.per_park_floor,
+        tolerance_m2=row.tolerance_m2,
     )
 
 
