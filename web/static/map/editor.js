@@ -108,15 +108,10 @@
         return el;
     }
 
-    function num(value) {
-        if (value === null || value === undefined || value === "") { return null; }
-        var n = Number(value);
-        return isFinite(n) ? n : null;
-    }
+    // A number or null, and a number written with its digits: the map's own (plm.js).
+    function num(value) { return root.PLM.num(value); }
 
-    function fmt(n, digits) {
-        return n.toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits});
-    }
+    function fmt(n, digits) { return root.PLM.fmt(n, digits); }
 
     function signed(n, digits) {
         return (n > 0 ? "+" : "") + fmt(n, digits);

@@ -1237,6 +1237,8 @@
             return plm;
         },
         esc: esc,
+        num: num,
+        fmt: fmt,
         Plm: Plm
     };
 })(window);
