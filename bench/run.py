@@ -39,6 +39,7 @@ PARTS: dict[str, str] = {
     "ogc": "ogc_features",
     "import_export": "import_and_export",
     "placement": "placement_check",
+    "trust": "commit_latency_against_revision",
     "digests": "ledger_digests",
     "people": "people_workflow",
     "backup": "backup_restore",
