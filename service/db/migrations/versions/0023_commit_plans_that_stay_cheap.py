@@ -11,6 +11,8 @@ a spatial join that has nothing to check.
   txid or id, the ledger's last row) were planned as scans of the whole table while it
   held a row or two after a load, and PL/pgSQL kept those plans as the tables grew, until
   autovacuum analyzed them.
+* ``ledger_hash`` and ``ledger_hash_v2`` are PL/pgSQL (the same expression, the same
+  hashes): as SQL functions that could not be inlined they were planned at every call.
 
 Re-runs the re-runnable rule.sql (CREATE OR REPLACE keeps each function's owner and
 grants); effects.sql is not re-run (its functions' SECURITY DEFINER is privileges.sql's
