@@ -43,7 +43,6 @@ from common import (  # noqa: E402
     load_average,
     log,
     machine,
-    mean,
     ms,
     owner_db_url,
     percentile,
@@ -55,7 +54,6 @@ from rule_and_change_sets import (  # noqa: E402
     Tally,
     Workload,
     _analyze,
-    _disable_rule,
     _parcels,
     _post,
     _token,
@@ -147,29 +145,22 @@ def _kinds(n: int) -> list[str]:
     return kinds
 
 
-#: The servers of one side: at the sample's size, at ~100,000 parcels, and at ~100,000
-#: parcels with the rule's triggers disabled (for the rule's overhead).
-DATABASES = ("small", "big", "big_without_rule")
+#: The servers of one side: at the sample's size and at ~100,000 parcels.
+DATABASES = ("small", "big")
 
 
 def _databases(ws: Workspace, path: Path, revision: str) -> dict[tuple[str, str], str]:
     """(side, database) -> name: each side's sample and ~100,000 parcels loaded by its own
-    code, and a copy of the latter with the rule's triggers disabled."""
+    code (this side's as copies, so that the run's shared databases stay as loaded)."""
     log(f"loading the sample and ~100,000 parcels with the code of {revision}")
     built = json.loads(_in_revision(path, _BUILD))
     ws.dbs.made += [built["small"], built["big"]]  # dropped with the run's own
-    # Written to: copies, so that the run's shared databases stay as loaded.
-    names = {
+    return {
         ("before", "small"): built["small"],
         ("before", "big"): built["big"],
         ("after", "small"): ws.dbs.create("trust_small", template=ws.sample_db()),
         ("after", "big"): ws.dbs.create("trust_big", template=ws.big_db()),
     }
-    for side in ("before", "after"):
-        copy = ws.dbs.create(f"trust_{side}_without_rule", template=names[(side, "big")])
-        _disable_rule(copy)
-        names[(side, "big_without_rule")] = copy
-    return names
 
 
 def measure(ws: Workspace, section: Section, revision: str) -> None:
@@ -184,18 +175,14 @@ def measure(ws: Workspace, section: Section, revision: str) -> None:
             headers = {"Authorization": f"Bearer {token}"}
         else:
             headers = _token(names[(side, db)])
-        # The copy without the rule starts as its source: the same change sets apply.
-        source = names[(side, "big" if db == "big_without_rule" else db)]
-        plans[(side, db)] = (headers, _sequence(source, kinds))
+        plans[(side, db)] = (headers, _sequence(names[(side, db)], kinds))
     section.details += [
         f"The code before the trust work is commit `{revision}`, run from a worktree "
         "(bench/out/): its migrations and its loader made its databases, as one role that "
         "owns everything (as that code did), and its uvicorn served them. This code's copies "
-        "are served as today (the service as `parks_app`). Six servers, 1 worker each: "
-        "before and after, at the sample's size, at ~100,000 parcels, and at ~100,000 "
-        "parcels with the rule's triggers disabled (the rule's overhead is the mean with "
-        "the rule over the mean without, as in the rule section). The same mix of change "
-        "sets (`set_status` and compensated rezoning pairs, one seed, each side's workload "
+        "are served as today (the service as `parks_app`). Four servers, 1 worker each: "
+        "before and after, at the sample's size and at ~100,000 parcels. The same mix of "
+        "change sets (`set_status` and compensated rezoning pairs, one seed, each side's workload "
         "drawn from its own database) is posted to the before and after servers of a "
         "database alternately, which goes first alternating; "
         f"{WARMUP} warm-up change sets, then {PER_PHASE} per phase. The latency is the HTTP "
@@ -218,12 +205,7 @@ def measure(ws: Workspace, section: Section, revision: str) -> None:
     for server in servers.values():
         server.start()
     clients = {key: http_client(server.base_url) for key, server in servers.items()}
-    labels = {
-        "small": "the sample",
-        "big": "~100,000 parcels",
-        "big_without_rule": "~100,000 parcels, rule disabled",
-    }
-    pooled = {key: [] for key in plans}
+    labels = {"small": "the sample", "big": "~100,000 parcels"}
     try:
         i = 0
         for phase, (phase_name, _what) in enumerate(PHASES):
@@ -243,8 +225,6 @@ def measure(ws: Workspace, section: Section, revision: str) -> None:
                         if phase > 0 or j >= WARMUP:
                             times[(side, db)].append(elapsed)
                 i += 1
-            for key, values in times.items():
-                pooled[key] += values
             for db in DATABASES:
                 a, b = times[("before", db)], times[("after", db)]
                 p50a, p50b = percentile(a, 50), percentile(b, 50)
@@ -254,8 +234,6 @@ def measure(ws: Workspace, section: Section, revision: str) -> None:
                     f"{ms(p50b)} | {change:+.0%} | {ms(percentile(a, 99))} | "
                     f"{ms(percentile(b, 99))} |"
                 )
-                if db == "big_without_rule":
-                    continue
                 section.add(
                     f"commit latency {phase_name}, {labels[db]}: p50 before → after",
                     f"{ms(p50a)} → {ms(p50b)} ({change:+.0%})",
@@ -268,19 +246,6 @@ def measure(ws: Workspace, section: Section, revision: str) -> None:
             client.close()
         for server in servers.values():
             server.stop()
-    ratios = {
-        side: mean(pooled[(side, "big")]) / mean(pooled[(side, "big_without_rule")])
-        for side in ("before", "after")
-    }
-    change = ratios["after"] / ratios["before"] - 1
-    section.add(
-        "the rule's overhead over HTTP at ~100,000 parcels (mean with / without the rule, "
-        "both phases): before → after",
-        f"×{ratios['before']:.2f} → ×{ratios['after']:.2f} ({change:+.0%})",
-        f"within {TARGET:.0%} of before",
-        change <= TARGET,
-        note=f"n = {len(pooled[('after', 'big')])} each",
-    )
     section.details += [
         "",
         "Outcomes: "
