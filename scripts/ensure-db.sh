@@ -156,14 +156,6 @@ for db in "$DB_NAME" "$TEMPLATE_DB"; do
             as_superuser "$db" -c "CREATE EXTENSION IF NOT EXISTS ${ext}"
         fi
     done
-    # Every role may create and write large objects in every database by default
-    # (lo_create, lo_from_bytea, lo_put, ...): storage beside every table, outside its
-    # grants and the ledger. Nothing here uses them, and only a superuser can take them
-    # from PUBLIC; databases copied from the template inherit it.
-    if [[ "$(sql_value "$db" "SELECT has_function_privilege('public', 'lo_create(oid)', 'EXECUTE')")" == "t" ]]; then
-        say "taking the large-object functions from PUBLIC in ${db}"
-        as_superuser "$db" < "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/revoke-large-objects.sql"
-    fi
 done
 
 # 5. A database migrated before the reader role existed gets its grants now (they change

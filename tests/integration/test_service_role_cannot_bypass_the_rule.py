@@ -113,10 +113,6 @@ def test_the_service_role_may_not_change_the_rules_machinery(app_db, ddl):
         "DELETE FROM totals_effect",
         "DELETE FROM parcel_feature",
         "SET session_replication_role = replica",
-        # storage beside every table, outside the grants and the ledger (make db takes
-        # the large-object functions from PUBLIC)
-        "SELECT lo_create(0)",
-        "SELECT lo_from_bytea(0, 'kept outside the record')",
     ],
 )
 def test_the_service_role_has_no_privilege_to_rewrite_the_record(app_db, statement):
