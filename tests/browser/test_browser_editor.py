@@ -80,9 +80,10 @@ def test_an_editor_splits_a_parcel_and_an_approver_approves_it(
 
     # Select an open parcel with a click, after zooming to it.
     code, _holder, _x, _y = free_spot(page, open_parcels(sample_db_url, PARK))
+    # (In braces: a Leaflet object returned to Python is serialized, seconds of work.)
     page.evaluate(
-        "code => plm.map.fitBounds(plm.index['parcels:' + code][0].sub.getBounds(),"
-        " {padding: [260, 260], animate: false})",
+        "code => { plm.map.fitBounds(plm.index['parcels:' + code][0].sub.getBounds(),"
+        " {padding: [260, 260], animate: false}); }",
         code,
     )
     code, _holder, x, y = free_spot(page, open_parcels(sample_db_url, PARK))

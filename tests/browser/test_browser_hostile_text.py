@@ -271,7 +271,9 @@ def _search(page, word: str) -> list[str]:
 
 
 def _popup(page, script: str, arg: object = None) -> str:
-    """Run *script* (which opens a popup) and return the popup's text."""
+    """Run *script* (which opens a popup) and return the popup's text. A script whose
+    value is a Leaflet object wraps its call in braces: whatever it returns is serialized
+    back to Python, seconds of work for a layer and its map."""
     page.evaluate(script, arg)
     popup = page.locator(".leaflet-popup-content").last  # the one before may be fading out
     popup.wait_for()
@@ -335,9 +337,9 @@ def test_popups_tooltips_legend_and_panels_show_hostile_text_literally(hostile, 
         assert holder in text and code in text
     # Buildings: the name in the popup and the tooltip.
     for code, name in zip(hostile["buildings"], HOSTILE, strict=True):
-        text = _popup(page, "code => plm.index['buildings:' + code][0].sub.openPopup()", code)
+        text = _popup(page, "code => { plm.index['buildings:' + code][0].sub.openPopup(); }", code)
         assert name in text
-        page.evaluate("code => plm.index['buildings:' + code][0].sub.openTooltip()", code)
+        page.evaluate("code => { plm.index['buildings:' + code][0].sub.openTooltip(); }", code)
         tip = page.locator(".leaflet-tooltip.plm-tooltip").last
         assert tip.text_content() == f"{code} {name}"
     # The project: name, investor, industry chain, latest milestone; its tooltip.
@@ -348,7 +350,7 @@ def test_popups_tooltips_legend_and_panels_show_hostile_text_literally(hostile, 
     link = page.locator(".leaflet-popup-content a", has_text="Project page")
     assert link.get_attribute("href") == f"/map/projects/{project}"
     # The park's popup.
-    text = _popup(page, "code => plm.index['parks:' + code][0].sub.openPopup()", PARK)
+    text = _popup(page, "code => { plm.index['parks:' + code][0].sub.openPopup(); }", PARK)
     assert IMG in text and SVG in text
     # The context layer: its title in the layer control and the legend, its features'
     # names and kinds in their popups.
